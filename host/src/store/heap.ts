@@ -91,7 +91,7 @@ export class Heap {
       throw new StoreFullError(
         `shared store heap full: cannot allocate ${formatBytes(bytes)} for ${what} ` +
         `(heap ${formatBytes(this.size)}, ${formatBytes(this.i32[W.HEAP_IN_USE])} in use; ` +
-        `raise SharedStore.create({ bytes })`);
+        `raise SharedStore.create({ bytes }))`);
     }
     return p;
   }

@@ -1,0 +1,86 @@
+// Worker-thread body for the store tests: attaches to the store buffer, waits on a start gate so all
+// workers begin together, runs one scenario and posts its result. Not a test file itself.
+
+import { parentPort, workerData } from "node:worker_threads";
+import { Status } from "../contracts.ts";
+import { SharedStore } from "./shared-store.ts";
+
+export interface WorkerJob {
+  buffer: SharedArrayBuffer;
+  gate: SharedArrayBuffer;   // Int32[0]: 0 = wait, 1 = go
+  scenario: "counter" | "cas" | "queue" | "gauge-histogram" | "heap-full";
+  id: number;
+  iterations: number;
+}
+
+const job = workerData as WorkerJob;
+const store = SharedStore.attach(job.buffer);
+const gate = new Int32Array(job.gate);
+while (Atomics.load(gate, 0) === 0) Atomics.wait(gate, 0, 0, 1000);
+
+function casIncrement(): number {
+  let retries = 0;
+  for (;;) {
+    const cur = store.getData("vm", "counter");
+    const n = cur === undefined ? 0 : new DataView(cur.value.buffer).getUint32(0, true);
+    const next = new Uint8Array(4);
+    new DataView(next.buffer).setUint32(0, n + 1, true);
+    const rc = store.setData("vm", "counter", next, cur === undefined ? 0 : cur.cas);
+    if (rc === Status.Ok) return retries;
+    if (rc !== Status.CasMismatch) throw new Error(`unexpected setData status ${rc}`);
+    retries++;
+  }
+}
+
+let result: unknown;
+switch (job.scenario) {
+  case "counter": {
+    const stat = store.defineMetric(0, "test.shared_counter");
+    for (let i = 0; i < job.iterations; i++) store.counterAdd(stat, 1n);
+    result = { stat };
+    break;
+  }
+  case "gauge-histogram": {
+    const g = store.defineMetric(1, "test.gauge");
+    const h = store.defineMetric(2, "test.hist");
+    for (let i = 0; i < job.iterations; i++) {
+      store.gaugeAdd(g, 2n);
+      store.gaugeAdd(g, -1n);
+      store.histogramRecord(h, i % 2 === 0 ? 3 : 700);
+    }
+    result = { g, h };
+    break;
+  }
+  case "cas": {
+    let retries = 0;
+    for (let i = 0; i < job.iterations; i++) retries += casIncrement();
+    result = { retries };
+    break;
+  }
+  case "queue": {
+    const token = store.resolveQueue("svc", "q");
+    const item = new Uint8Array(8);
+    const view = new DataView(item.buffer);
+    for (let i = 0; i < job.iterations; i++) {
+      view.setUint32(0, job.id, true);
+      view.setUint32(4, i, true);
+      const rc = store.enqueue(token, item);
+      if (rc !== Status.Ok) throw new Error(`enqueue returned ${rc}`);
+    }
+    result = { token };
+    break;
+  }
+  case "heap-full": {
+    // A StoreFullError thrown inside the critical section must not leave the lock held.
+    let thrown = "";
+    try {
+      store.setData("vm", `too-big-${job.id}`, new Uint8Array(store.heapStats().heapBytes), 0);
+    } catch (e) {
+      thrown = (e as Error).name;
+    }
+    const rc = store.setData("vm", `small-${job.id}`, new Uint8Array([job.id]), 0);
+    result = { thrown, rc };
+    break;
+  }
+}
+parentPort!.postMessage(result);
