@@ -51,7 +51,7 @@ export const M = {
   HIST_LOCK: 6,  // per-histogram spin word
 } as const;
 
-/** Envoy's default histogram bucket bounds (source/common/stats/histogram_impl.h, supportedBuckets). */
+/** Envoy's default histogram bucket bounds (source/common/stats/histogram_impl.cc, HistogramSettingsImpl::defaultBuckets). */
 export const HISTOGRAM_BOUNDS: readonly number[] = Object.freeze([
   0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000, 600000,
   1800000, 3600000,
