@@ -1,0 +1,287 @@
+// Owns every proxy_on_* export of ABI 0.2.1 and the map from context id to context object.
+// Signatures are exactly the spec's, all i32 (cpp-host refuses a module whose export has another
+// type: "Bad function signature for: <name>"). abi/test/imports.test.ts checks them in the binary.
+//
+// Nothing here traps on host input: an unknown context id logs at error and answers the
+// callback's default (Continue / true / nothing) — a trap would fail the whole VM.
+//
+// Unregistered root_id: Envoy's own SDK behaviour is a trap in on_context_create, i.e. a failed VM
+// whose log says nothing useful. We log one error line naming the root_id and the registered ones,
+// install a root that answers `false` from on_vm_start and on_configure, and so Envoy rejects the
+// plugin ("Plugin <name> failed to load" / xDS NACK) right after our explanation.
+import { BaseContext, RootContext, TcpContext } from "./context";
+import { FilterStatus } from "./types";
+import { invalidateLogLevel, log } from "./log";
+import * as host from "./hostcalls";
+
+export type RootContextFactory = (contextId: u32) => RootContext;
+
+const factories = new Map<string, RootContextFactory>();
+const registeredNames: string[] = [];
+
+// Per-connection lookups go through Map<u32, …>. Issue 4 (hot path): replace with a fixed,
+// power-of-two open-addressing table of slots sized at configure time, so a connection allocates
+// nothing here (style.md "A connection is a u32 slot").
+const roots = new Map<u32, RootContext>();
+const streams = new Map<u32, TcpContext>();
+
+/**
+ * Registers the factory for root contexts of plugins whose root_id is `rootId` ("" allowed).
+ * Call from top-level module code (it makes no hostcall, so it is safe during _initialize).
+ */
+export function registerRootContext(rootId: string, factory: RootContextFactory): void {
+  if (!factories.has(rootId)) registeredNames.push(rootId);
+  factories.set(rootId, factory);
+}
+
+/** Live root / stream context counts, for tests and leak checks. */
+export function liveRootContexts(): i32 {
+  return roots.size;
+}
+
+export function liveStreamContexts(): i32 {
+  return streams.size;
+}
+
+/** Root standing in for an unregistered root_id: refuses to start (see file comment). */
+class UnregisteredRootContext extends RootContext {
+  onVmStart(vmConfigSize: u32): bool {
+    log.error(missingRootMessage(this.rootId));
+    return false;
+  }
+
+  onConfigure(pluginConfigSize: u32): bool {
+    log.error(missingRootMessage(this.rootId));
+    return false;
+  }
+
+  createStreamContext(id: u32): TcpContext | null {
+    return null;
+  }
+}
+
+function missingRootMessage(rootId: string): string {
+  let known = "";
+  for (let i = 0; i < registeredNames.length; i++) {
+    known += (i > 0 ? ", " : "") + "\"" + registeredNames[i] + "\"";
+  }
+  return "no root context registered for root_id \"" + rootId + "\" (this module registers: " +
+    (known.length > 0 ? known : "none") + "); the plugin's root_id must equal one of them";
+}
+
+const PLUGIN_ROOT_ID_PATH: string = "plugin_root_id";
+
+function readRootId(): string {
+  const bytes = host.getProperty(String.UTF8.encode(PLUGIN_ROOT_ID_PATH, false));
+  if (bytes === null) {
+    log.warn("cannot read property plugin_root_id (status " + host.lastStatus().toString() + "); using root_id \"\"");
+    return "";
+  }
+  return String.UTF8.decode(bytes, false);
+}
+
+function unknownContext(callback: string, id: u32): void {
+  log.error(callback + ": no context with id " + id.toString());
+}
+
+// Stream first: it is the per-connection case.
+function anyContext(id: u32): BaseContext | null {
+  if (streams.has(id)) return streams.get(id);
+  if (roots.has(id)) return roots.get(id);
+  return null;
+}
+
+// ---- integration ----------------------------------------------------------------------------
+
+/** ABI marker: its presence selects ABI 0.2.1 in the host; never called. */
+export function proxy_abi_version_0_2_1(): void {}
+
+// ---- context lifecycle ----------------------------------------------------------------------
+
+export function proxy_on_context_create(contextId: u32, parentContextId: u32): void {
+  invalidateLogLevel();
+  if (parentContextId == 0) {
+    const rootId = readRootId();
+    let root: RootContext;
+    if (factories.has(rootId)) {
+      const factory = factories.get(rootId);
+      root = factory(contextId);
+    } else {
+      log.error(missingRootMessage(rootId));
+      root = new UnregisteredRootContext(contextId);
+    }
+    root.rootId = rootId;
+    roots.set(contextId, root);
+    return;
+  }
+  if (!roots.has(parentContextId)) {
+    log.error("proxy_on_context_create: stream " + contextId.toString() + " has unknown root " + parentContextId.toString());
+    return;
+  }
+  const stream = roots.get(parentContextId).createStreamContext(contextId);
+  if (stream !== null) streams.set(contextId, stream);
+}
+
+export function proxy_on_done(contextId: u32): u32 {
+  invalidateLogLevel();
+  const ctx = anyContext(contextId);
+  if (ctx === null) return 1;
+  return ctx.onDone() ? 1 : 0;
+}
+
+export function proxy_on_log(contextId: u32): void {
+  invalidateLogLevel();
+  const ctx = anyContext(contextId);
+  if (ctx !== null) ctx.onLog();
+}
+
+export function proxy_on_delete(contextId: u32): void {
+  invalidateLogLevel();
+  if (streams.has(contextId)) {
+    const ctx = streams.get(contextId);
+    streams.delete(contextId);
+    ctx.onDelete();
+  } else if (roots.has(contextId)) {
+    const root = roots.get(contextId);
+    roots.delete(contextId);
+    root.onDelete();
+  }
+}
+
+// ---- configuration, timers, queues ----------------------------------------------------------
+
+export function proxy_on_vm_start(rootContextId: u32, vmConfigSize: u32): u32 {
+  invalidateLogLevel();
+  if (!roots.has(rootContextId)) {
+    unknownContext("proxy_on_vm_start", rootContextId);
+    return 0;
+  }
+  const root = roots.get(rootContextId);
+  root.vmConfigSize = vmConfigSize;
+  return root.onVmStart(vmConfigSize) ? 1 : 0;
+}
+
+export function proxy_on_configure(rootContextId: u32, pluginConfigSize: u32): u32 {
+  invalidateLogLevel();
+  if (!roots.has(rootContextId)) {
+    unknownContext("proxy_on_configure", rootContextId);
+    return 0;
+  }
+  const root = roots.get(rootContextId);
+  root.pluginConfigSize = pluginConfigSize;
+  const ok = root.onConfigure(pluginConfigSize);
+  // Envoy's plugin configuration exists only during on_configure; stop handing out its size.
+  root.pluginConfigSize = 0;
+  return ok ? 1 : 0;
+}
+
+export function proxy_on_tick(rootContextId: u32): void {
+  invalidateLogLevel();
+  if (roots.has(rootContextId)) roots.get(rootContextId).onTick();
+  else unknownContext("proxy_on_tick", rootContextId);
+}
+
+export function proxy_on_queue_ready(rootContextId: u32, token: u32): void {
+  invalidateLogLevel();
+  if (roots.has(rootContextId)) roots.get(rootContextId).onQueueReady(token);
+  else unknownContext("proxy_on_queue_ready", rootContextId);
+}
+
+export function proxy_on_foreign_function(rootContextId: u32, functionId: u32, argumentsSize: u32): void {
+  invalidateLogLevel();
+  if (roots.has(rootContextId)) roots.get(rootContextId).onForeignFunction(functionId, argumentsSize);
+  else unknownContext("proxy_on_foreign_function", rootContextId);
+}
+
+// ---- L4 (network filter) --------------------------------------------------------------------
+
+export function proxy_on_new_connection(contextId: u32): u32 {
+  invalidateLogLevel();
+  if (!streams.has(contextId)) return FilterStatus.Continue;
+  return streams.get(contextId).onNewConnection();
+}
+
+export function proxy_on_downstream_data(contextId: u32, dataSize: u32, endOfStream: u32): u32 {
+  invalidateLogLevel();
+  if (!streams.has(contextId)) return FilterStatus.Continue;
+  return streams.get(contextId).onDownstreamData(dataSize, endOfStream != 0);
+}
+
+export function proxy_on_upstream_data(contextId: u32, dataSize: u32, endOfStream: u32): u32 {
+  invalidateLogLevel();
+  if (!streams.has(contextId)) return FilterStatus.Continue;
+  return streams.get(contextId).onUpstreamData(dataSize, endOfStream != 0);
+}
+
+export function proxy_on_downstream_connection_close(contextId: u32, peerType: u32): void {
+  invalidateLogLevel();
+  if (streams.has(contextId)) streams.get(contextId).onDownstreamClose(peerType);
+}
+
+export function proxy_on_upstream_connection_close(contextId: u32, peerType: u32): void {
+  invalidateLogLevel();
+  if (streams.has(contextId)) streams.get(contextId).onUpstreamClose(peerType);
+}
+
+// ---- HTTP filter callbacks: this project has no HTTP filter; Continue keeps an HTTP chain whole.
+
+export function proxy_on_request_headers(contextId: u32, numHeaders: u32, endOfStream: u32): u32 {
+  return FilterStatus.Continue;
+}
+
+export function proxy_on_request_body(contextId: u32, bodySize: u32, endOfStream: u32): u32 {
+  return FilterStatus.Continue;
+}
+
+export function proxy_on_request_trailers(contextId: u32, numTrailers: u32): u32 {
+  return FilterStatus.Continue;
+}
+
+export function proxy_on_response_headers(contextId: u32, numHeaders: u32, endOfStream: u32): u32 {
+  return FilterStatus.Continue;
+}
+
+export function proxy_on_response_body(contextId: u32, bodySize: u32, endOfStream: u32): u32 {
+  return FilterStatus.Continue;
+}
+
+export function proxy_on_response_trailers(contextId: u32, numTrailers: u32): u32 {
+  return FilterStatus.Continue;
+}
+
+// ---- callouts: delivered to the context that made the call ----------------------------------
+
+export function proxy_on_http_call_response(contextId: u32, token: u32, numHeaders: u32, bodySize: u32, numTrailers: u32): void {
+  invalidateLogLevel();
+  const ctx = anyContext(contextId);
+  if (ctx !== null) ctx.onHttpCallResponse(token, numHeaders, bodySize, numTrailers);
+  else unknownContext("proxy_on_http_call_response", contextId);
+}
+
+export function proxy_on_grpc_receive_initial_metadata(contextId: u32, token: u32, numHeaders: u32): void {
+  invalidateLogLevel();
+  const ctx = anyContext(contextId);
+  if (ctx !== null) ctx.onGrpcReceiveInitialMetadata(token, numHeaders);
+  else unknownContext("proxy_on_grpc_receive_initial_metadata", contextId);
+}
+
+export function proxy_on_grpc_receive(contextId: u32, token: u32, messageSize: u32): void {
+  invalidateLogLevel();
+  const ctx = anyContext(contextId);
+  if (ctx !== null) ctx.onGrpcReceive(token, messageSize);
+  else unknownContext("proxy_on_grpc_receive", contextId);
+}
+
+export function proxy_on_grpc_receive_trailing_metadata(contextId: u32, token: u32, numTrailers: u32): void {
+  invalidateLogLevel();
+  const ctx = anyContext(contextId);
+  if (ctx !== null) ctx.onGrpcReceiveTrailingMetadata(token, numTrailers);
+  else unknownContext("proxy_on_grpc_receive_trailing_metadata", contextId);
+}
+
+export function proxy_on_grpc_close(contextId: u32, token: u32, statusCode: u32): void {
+  invalidateLogLevel();
+  const ctx = anyContext(contextId);
+  if (ctx !== null) ctx.onGrpcClose(token, statusCode);
+  else unknownContext("proxy_on_grpc_close", contextId);
+}

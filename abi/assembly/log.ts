@@ -1,0 +1,44 @@
+// Logging for module code: `log.info("...")`. Envoy drops lines below the `wasm` logger's level,
+// so each call first compares against that level and encodes nothing when it would be dropped.
+// The level is read from the host (proxy_get_log_level) at most once per host callback: the
+// dispatcher invalidates the cache on entry, so a `POST /logging?wasm=debug` takes effect at the
+// next callback while a callback that logs ten lines makes one extra hostcall, not ten.
+//
+// The check does not save the caller from building its message. On hot paths guard formatting:
+//   if (log.enabled(LogLevel.Debug)) log.debug("conn " + id.toString());
+// Do not log from top-level code: during _initialize only proxy_log is allowed, and
+// proxy_get_log_level traps there.
+import { LogLevel } from "./types";
+import * as host from "./hostcalls";
+
+let cachedLevel: u32 = LogLevel.Info;
+let cacheValid = false;
+
+/** Called by the dispatcher on entry to every callback. */
+export function invalidateLogLevel(): void {
+  cacheValid = false;
+}
+
+export namespace log {
+  /** True when a line at `level` would be printed by the host. */
+  export function enabled(level: u32): bool {
+    if (!cacheValid) {
+      cachedLevel = host.getLogLevel();
+      cacheValid = true;
+    }
+    return level >= cachedLevel;
+  }
+
+  /** Logs at `level` when enabled; returns the proxy_log status (Ok when skipped). */
+  export function at(level: u32, message: string): u32 {
+    if (!enabled(level)) return 0;
+    return host.log(level, message);
+  }
+
+  export function trace(message: string): void { at(LogLevel.Trace, message); }
+  export function debug(message: string): void { at(LogLevel.Debug, message); }
+  export function info(message: string): void { at(LogLevel.Info, message); }
+  export function warn(message: string): void { at(LogLevel.Warn, message); }
+  export function error(message: string): void { at(LogLevel.Error, message); }
+  export function critical(message: string): void { at(LogLevel.Critical, message); }
+}
