@@ -1,0 +1,165 @@
+// The real host in-process (main thread + 2 worker threads, real sockets) with tcp_proxy-only listeners.
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import net from "node:net";
+import type { HostConfig } from "../contracts.ts";
+import { LogSink } from "../log/log-sink.ts";
+import type { LogSettings } from "../log/log-sink.ts";
+import { startEchoUpstream } from "./echo-upstream.ts";
+import type { EchoUpstream } from "./echo-upstream.ts";
+import { startHost } from "./host.ts";
+import type { RunningHost } from "./host.ts";
+import {
+  adminStats, echoExchange, freePort, openConnection, pollUntil, randomPayload, waitForClose,
+} from "../../test/e2e/net-helpers.ts";
+
+const quiet: LogSettings = { level: 3, components: {} };
+
+function tcpOnlyConfig(p: { admin: number; echo: number; refused: number; reset: number; ports: number[] }): HostConfig {
+  const listener = (name: string, port: number, cluster: string) => ({
+    name, address: { address: "127.0.0.1", port },
+    filters: [{ kind: "tcp_proxy" as const, statPrefix: name, cluster }],
+  });
+  return {
+    path: "inline", admin: { address: "127.0.0.1", port: p.admin },
+    listeners: [
+      listener("echo_in", p.ports[0], "echo"),
+      listener("refused_in", p.ports[1], "refused"),
+      listener("reset_in", p.ports[2], "reset"),
+    ],
+    clusters: [
+      { name: "echo", connectTimeoutMs: 1000, endpoints: [{ address: "127.0.0.1", port: p.echo }] },
+      { name: "refused", connectTimeoutMs: 1000, endpoints: [{ address: "127.0.0.1", port: p.refused }] },
+      { name: "reset", connectTimeoutMs: 1000, endpoints: [{ address: "127.0.0.1", port: p.reset }] },
+    ],
+    wasmServices: [], statsTags: [], useAllDefaultTags: false,
+  };
+}
+
+describe("host (2 workers, tcp_proxy only)", () => {
+  let echo: EchoUpstream;
+  let resetServer: net.Server;
+  let host: RunningHost;
+  let ports: number[];
+  let adminPort: number;
+
+  before(async () => {
+    echo = await startEchoUpstream();
+    // Answers the first bytes with a TCP RST.
+    resetServer = net.createServer((s) => s.once("data", () => s.resetAndDestroy()));
+    await new Promise<void>((r) => resetServer.listen({ host: "127.0.0.1", port: 0 }, () => r()));
+    ports = [await freePort(), await freePort(), await freePort()];
+    adminPort = await freePort();
+    const config = tcpOnlyConfig({
+      admin: adminPort, echo: echo.port, refused: await freePort(),
+      reset: (resetServer.address() as net.AddressInfo).port, ports,
+    });
+    host = await startHost(config, { concurrency: 2, logSettings: quiet, log: new LogSink(quiet, 0) });
+  });
+
+  after(async () => {
+    await host?.stop();
+    await echo?.close();
+    resetServer?.close();
+  });
+
+  test("4 MiB each way arrive intact (sha256 both directions)", async () => {
+    const payload = randomPayload(4 * 1024 * 1024);
+    const r = await echoExchange(ports[0], payload);
+    assert.equal(r.receivedBytes, payload.length);
+    assert.equal(r.receivedSha, r.sentSha);
+    assert.equal(r.gotEnd, true);
+  });
+
+  test("half-close: the client's FIN reaches the upstream and the echo still comes back", async () => {
+    const s = await openConnection(ports[0]);
+    const chunks: Buffer[] = [];
+    const ended = new Promise<void>((r) => s.on("end", () => r()));
+    s.on("data", (d: Buffer) => chunks.push(d));
+    s.end("after-fin");
+    await ended;
+    assert.equal(Buffer.concat(chunks).toString(), "after-fin");
+    s.destroy();
+  });
+
+  test("a slow reader triggers flow control both ways and still gets every byte", async () => {
+    const before = await adminStats(adminPort);
+    const payload = randomPayload(24 * 1024 * 1024);
+    const r = await echoExchange(ports[0], payload, { readDelayMs: 500, timeoutMs: 30_000 });
+    assert.equal(r.receivedSha, r.sentSha);
+    const after = await adminStats(adminPort);
+    const delta = (n: string) => (after.get(n) ?? 0) - (before.get(n) ?? 0);
+    assert.ok(delta("tcp.echo_in.downstream_flow_control_paused_reading_total") > 0, "downstream reading paused");
+    assert.equal(delta("tcp.echo_in.downstream_flow_control_paused_reading_total"),
+      delta("tcp.echo_in.downstream_flow_control_resumed_reading_total"));
+    assert.ok(delta("cluster.echo.upstream_flow_control_paused_reading_total") > 0, "upstream reading paused");
+  });
+
+  test("upstream refused: the downstream connection is closed and upstream_cx_connect_fail counts it", async () => {
+    const r = await waitForClose(ports[1], { send: Buffer.from("hello") });
+    assert.equal(r.bytes, 0);
+    const stats = await pollUntil("connect_fail", async () => {
+      const s = await adminStats(adminPort);
+      return (s.get("cluster.refused.upstream_cx_connect_fail") ?? 0) >= 1 ? s : undefined;
+    });
+    assert.equal(stats.get("cluster.refused.upstream_cx_total"), stats.get("cluster.refused.upstream_cx_connect_fail"));
+    assert.equal(stats.get("cluster.refused.upstream_cx_active"), 0);
+  });
+
+  test("upstream reset: the downstream connection is closed", async () => {
+    const r = await waitForClose(ports[2], { send: Buffer.from("boom") });
+    assert.equal(r.bytes, 0);
+    const stats = await pollUntil("reset destroy", async () => {
+      const s = await adminStats(adminPort);
+      return (s.get("cluster.reset.upstream_cx_destroy_remote") ?? 0) >= 1 ? s : undefined;
+    });
+    assert.equal(stats.get("cluster.reset.upstream_cx_active"), 0);
+  });
+
+  test("connections spread over both workers (SO_REUSEPORT) and all stats add up", async () => {
+    const before = await adminStats(adminPort);
+    const N = 40;
+    const results = await Promise.all(Array.from({ length: N }, (_, i) =>
+      echoExchange(ports[0], Buffer.from(`conn-${i}`))));
+    for (const r of results) assert.equal(r.receivedSha, r.sentSha);
+    const after = await pollUntil("active to drop", async () => {
+      const s = await adminStats(adminPort);
+      return s.get("listener.127.0.0.1_" + ports[0] + ".downstream_cx_active") === 0 ? s : undefined;
+    });
+    const p = `listener.127.0.0.1_${ports[0]}`;
+    const delta = (n: string) => (after.get(n) ?? 0) - (before.get(n) ?? 0);
+    assert.equal(delta(`${p}.downstream_cx_total`), N);
+    assert.equal(delta(`${p}.downstream_cx_destroy`), N);
+    const w0 = delta(`${p}.worker_0.downstream_cx_total`);
+    const w1 = delta(`${p}.worker_1.downstream_cx_total`);
+    assert.equal(w0 + w1, N);
+    assert.ok(w0 > 0 && w1 > 0, `both workers accepted (worker_0=${w0}, worker_1=${w1})`);
+    assert.equal(delta("tcp.echo_in.downstream_cx_total"), N);
+    assert.equal(delta("cluster.echo.upstream_cx_total"), N);
+  });
+
+  test("byte counters match the bytes moved", async () => {
+    // Byte counters reach the store every 250 ms: let earlier tests' counts land first.
+    await new Promise((r) => setTimeout(r, 400));
+    const before = await adminStats(adminPort);
+    await echoExchange(ports[0], randomPayload(100_000));
+    const after = await pollUntil("byte stats", async () => {
+      const s = await adminStats(adminPort);
+      return (s.get("tcp.echo_in.downstream_cx_tx_bytes_total") ?? 0) - (before.get("tcp.echo_in.downstream_cx_tx_bytes_total") ?? 0) >= 100_000 ? s : undefined;
+    });
+    for (const n of ["tcp.echo_in.downstream_cx_rx_bytes_total", "tcp.echo_in.downstream_cx_tx_bytes_total",
+      "cluster.echo.upstream_cx_rx_bytes_total", "cluster.echo.upstream_cx_tx_bytes_total"]) {
+      assert.equal((after.get(n) ?? 0) - (before.get(n) ?? 0), 100_000, n);
+    }
+  });
+
+  test("stop() closes open connections and resolves stopped with 0", async () => {
+    const s = await openConnection(ports[0]);
+    const closed = new Promise<void>((r) => s.on("close", () => r()));
+    s.on("error", () => {});
+    s.on("end", () => s.end());
+    await host.stop();
+    await closed;
+    assert.equal(await host.stopped, 0);
+  });
+});

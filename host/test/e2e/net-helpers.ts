@@ -1,0 +1,106 @@
+// Socket helpers shared by the host's network and end-to-end tests. Every wait is bounded in time.
+import net from "node:net";
+import { createHash, randomBytes } from "node:crypto";
+
+/** A port that was free a moment ago (bind 0, read, close). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once("error", reject);
+    s.listen({ host: "127.0.0.1", port: 0 }, () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export interface EchoResult {
+  sentSha: string;
+  receivedSha: string;
+  receivedBytes: number;
+  /** The server's FIN reached us (half-close preserved). */
+  gotEnd: boolean;
+}
+
+/**
+ * Sends `payload` in chunks, half-closes, and collects everything until the connection closes.
+ * readDelayMs holds reading back for a while so the proxy's buffers fill (backpressure).
+ */
+export function echoExchange(port: number, payload: Buffer, opts: { readDelayMs?: number; timeoutMs?: number } = {}): Promise<EchoResult> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect({ host: "127.0.0.1", port, allowHalfOpen: true });
+    const hash = createHash("sha256");
+    let received = 0;
+    let gotEnd = false;
+    const timer = setTimeout(() => {
+      s.destroy();
+      reject(new Error(`echo exchange timed out after ${received} bytes`));
+    }, opts.timeoutMs ?? 15_000);
+    if (opts.readDelayMs) {
+      s.pause();
+      setTimeout(() => s.resume(), opts.readDelayMs);
+    }
+    s.on("data", (d: Buffer) => { received += d.length; hash.update(d); });
+    s.on("end", () => { gotEnd = true; s.end(); });
+    s.on("error", (err) => { clearTimeout(timer); reject(err); });
+    s.on("close", () => {
+      clearTimeout(timer);
+      resolve({
+        sentSha: createHash("sha256").update(payload).digest("hex"),
+        receivedSha: hash.digest("hex"), receivedBytes: received, gotEnd,
+      });
+    });
+    s.on("connect", () => {
+      const CHUNK = 64 * 1024;
+      for (let off = 0; off < payload.length; off += CHUNK) s.write(payload.subarray(off, off + CHUNK));
+      s.end();
+    });
+  });
+}
+
+export function randomPayload(bytes: number): Buffer {
+  return randomBytes(bytes);
+}
+
+/** Connects and waits for the server side to close; resolves how it ended. */
+export function waitForClose(port: number, opts: { send?: Buffer; timeoutMs?: number } = {}): Promise<{ bytes: number; error?: string }> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect({ host: "127.0.0.1", port, allowHalfOpen: true });
+    let bytes = 0;
+    let error: string | undefined;
+    const timer = setTimeout(() => { s.destroy(); reject(new Error("connection was not closed in time")); }, opts.timeoutMs ?? 10_000);
+    s.on("connect", () => { if (opts.send) s.write(opts.send); });
+    s.on("data", (d: Buffer) => { bytes += d.length; });
+    s.on("end", () => s.end());
+    s.on("error", (err: NodeJS.ErrnoException) => { error = err.code ?? err.message; });
+    s.on("close", () => { clearTimeout(timer); resolve({ bytes, error }); });
+  });
+}
+
+/** Opens a connection and resolves once it is established (the caller closes it). */
+export function openConnection(port: number): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect({ host: "127.0.0.1", port, allowHalfOpen: true });
+    s.once("connect", () => resolve(s));
+    s.once("error", reject);
+  });
+}
+
+export async function pollUntil<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** GET /stats?format=json as a name -> value map (counters and gauges). */
+export async function adminStats(adminPort: number): Promise<Map<string, number>> {
+  const res = await fetch(`http://127.0.0.1:${adminPort}/stats?format=json`);
+  const json = await res.json() as { stats: ({ name: string; value: number } | { histograms: unknown })[] };
+  const out = new Map<string, number>();
+  for (const s of json.stats) if ("name" in s) out.set(s.name, s.value);
+  return out;
+}
