@@ -67,6 +67,11 @@ describe("SharedStore shared data", () => {
     const big = s.getData("vm", "k")!;
     assert.equal(big.cas, 0xfffffff0);
     assert.equal(s.setData("vm", "k", bytes(10), big.cas), Status.Ok);
+    // a wasm i32 argument carries the same cas as a negative number
+    const again = s.getData("vm", "k")!;
+    assert.equal(again.cas, 0xfffffff1);
+    assert.equal(s.setData("vm", "k", bytes(11), again.cas | 0), Status.Ok);
+    assert.equal(s.setData("vm", "k", bytes(12), again.cas | 0), Status.CasMismatch);
   });
 
   it("keeps vm ids apart, including the empty vm id, and length-ambiguous pairs", () => {
@@ -148,7 +153,8 @@ describe("SharedStore shared data", () => {
 
   it("rejects bad arguments with errors naming them", () => {
     const s = SharedStore.create({ bytes: 1 << 20 });
-    assert.throws(() => s.setData("vm", "k", bytes(1), -1), /cas must be a u32/);
+    assert.throws(() => s.setData("vm", "k", bytes(1), -(2 ** 31) - 1), /cas must be a u32/);
+    assert.throws(() => s.setData("vm", "k", bytes(1), 1.5), /cas must be a u32/);
     assert.throws(() => s.setData("vm", "k", bytes(1), 2 ** 32), /cas must be a u32/);
     assert.throws(() => s.setData("vm", 5 as unknown as string, bytes(1), 0), /key must be a string/);
     assert.throws(() => s.setData("vm", "k", [1] as unknown as Uint8Array, 0), /value must be a Uint8Array/);

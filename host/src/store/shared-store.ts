@@ -153,17 +153,19 @@ export class SharedStore implements SharedStoreApi {
     }
   }
 
+  /** Copies `value` into the buffer before returning, so a view of wasm memory can be passed directly. */
   setData(vmId: string, key: string, value: Uint8Array, cas: number): number {
     checkString(vmId, "setData", "vmId");
     checkString(key, "setData", "key");
     checkBytes(value, "setData", "value");
-    if (!Number.isInteger(cas) || cas < 0 || cas > 0xffffffff) {
-      throw new RangeError(`setData: cas must be a u32 (0 = unconditional), got ${cas}`);
+    // Wasm i32 arguments arrive signed, so the i32 bit pattern of a cas above 2^31 is accepted too.
+    if (!Number.isInteger(cas) || cas < -0x80000000 || cas > 0xffffffff) {
+      throw new RangeError(`setData: cas must be a u32 (or its i32 bit pattern; 0 = unconditional), got ${cas}`);
     }
     this.key.encodePair(vmId, key);
     this.lock();
     try {
-      return this.data.set(this.key, value, cas);
+      return this.data.set(this.key, value, cas >>> 0);
     } finally {
       release(this.i32);
     }
@@ -205,6 +207,7 @@ export class SharedStore implements SharedStoreApi {
     }
   }
 
+  /** Copies `value` into the buffer before returning, so a view of wasm memory can be passed directly. */
   enqueue(token: number, value: Uint8Array): number {
     checkBytes(value, "enqueue", "value");
     this.lock();
