@@ -1,0 +1,3 @@
+export { loadHostConfig, parseHostConfig } from "./load-host-config.ts";
+export type { LoadOptions } from "./load-host-config.ts";
+export { ConfigError } from "./config-error.ts";
