@@ -2,6 +2,8 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import net from "node:net";
+import { spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import type { HostConfig } from "../contracts.ts";
 import { LogSink } from "../log/log-sink.ts";
 import type { LogSettings } from "../log/log-sink.ts";
@@ -15,7 +17,25 @@ import {
 
 const quiet: LogSettings = { level: 3, components: {} };
 
-function tcpOnlyConfig(p: { admin: number; echo: number; refused: number; reset: number; ports: number[] }): HostConfig {
+/**
+ * A listening socket that never accepts, with a backlog of 0 filled by one connection: later SYNs are
+ * dropped, so a connect to it hangs until connect_timeout. Node always accepts, hence python3.
+ */
+async function startBlackhole(): Promise<{ port: number; proc: ChildProcess; filler: net.Socket } | undefined> {
+  const script = "import socket,time\ns=socket.socket();s.bind(('127.0.0.1',0));s.listen(0)\n" +
+    "print(s.getsockname()[1],flush=True)\ntime.sleep(60)";
+  const proc = spawn("python3", ["-c", script], { stdio: ["ignore", "pipe", "ignore"] });
+  const port = await new Promise<number | undefined>((resolve) => {
+    proc.once("error", () => resolve(undefined));
+    proc.stdout!.once("data", (d) => resolve(Number(String(d).trim())));
+  });
+  if (port === undefined) return undefined;
+  const filler = net.connect(port, "127.0.0.1");
+  await new Promise((r) => filler.once("connect", r));
+  return { port, proc, filler };
+}
+
+function tcpOnlyConfig(p: { admin: number; echo: number; refused: number; reset: number; blackhole: number; ports: number[] }): HostConfig {
   const listener = (name: string, port: number, cluster: string) => ({
     name, address: { address: "127.0.0.1", port },
     filters: [{ kind: "tcp_proxy" as const, statPrefix: name, cluster }],
@@ -26,11 +46,13 @@ function tcpOnlyConfig(p: { admin: number; echo: number; refused: number; reset:
       listener("echo_in", p.ports[0], "echo"),
       listener("refused_in", p.ports[1], "refused"),
       listener("reset_in", p.ports[2], "reset"),
+      listener("blackhole_in", p.ports[3], "blackhole"),
     ],
     clusters: [
       { name: "echo", connectTimeoutMs: 1000, endpoints: [{ address: "127.0.0.1", port: p.echo }] },
       { name: "refused", connectTimeoutMs: 1000, endpoints: [{ address: "127.0.0.1", port: p.refused }] },
       { name: "reset", connectTimeoutMs: 1000, endpoints: [{ address: "127.0.0.1", port: p.reset }] },
+      { name: "blackhole", connectTimeoutMs: 300, endpoints: [{ address: "127.0.0.1", port: p.blackhole }] },
     ],
     wasmServices: [], statsTags: [], useAllDefaultTags: false,
   };
@@ -42,17 +64,19 @@ describe("host (2 workers, tcp_proxy only)", () => {
   let host: RunningHost;
   let ports: number[];
   let adminPort: number;
+  let blackhole: Awaited<ReturnType<typeof startBlackhole>>;
 
   before(async () => {
     echo = await startEchoUpstream();
     // Answers the first bytes with a TCP RST.
     resetServer = net.createServer((s) => s.once("data", () => s.resetAndDestroy()));
     await new Promise<void>((r) => resetServer.listen({ host: "127.0.0.1", port: 0 }, () => r()));
-    ports = [await freePort(), await freePort(), await freePort()];
+    blackhole = await startBlackhole();
+    ports = [await freePort(), await freePort(), await freePort(), await freePort()];
     adminPort = await freePort();
     const config = tcpOnlyConfig({
       admin: adminPort, echo: echo.port, refused: await freePort(),
-      reset: (resetServer.address() as net.AddressInfo).port, ports,
+      reset: (resetServer.address() as net.AddressInfo).port, blackhole: blackhole?.port ?? await freePort(), ports,
     });
     host = await startHost(config, { concurrency: 2, logSettings: quiet, log: new LogSink(quiet, 0) });
   });
@@ -61,6 +85,8 @@ describe("host (2 workers, tcp_proxy only)", () => {
     await host?.stop();
     await echo?.close();
     resetServer?.close();
+    blackhole?.filler.destroy();
+    blackhole?.proc.kill();
   });
 
   test("4 MiB each way arrive intact (sha256 both directions)", async () => {
@@ -104,6 +130,19 @@ describe("host (2 workers, tcp_proxy only)", () => {
     });
     assert.equal(stats.get("cluster.refused.upstream_cx_total"), stats.get("cluster.refused.upstream_cx_connect_fail"));
     assert.equal(stats.get("cluster.refused.upstream_cx_active"), 0);
+  });
+
+  test("connect_timeout: a hanging upstream connect closes the downstream and counts a timeout", async (t) => {
+    if (blackhole === undefined) return t.skip("python3 is not available to hold a full backlog");
+    const started = Date.now();
+    const r = await waitForClose(ports[3], { send: Buffer.from("hello") });
+    assert.equal(r.bytes, 0);
+    assert.ok(Date.now() - started >= 250, "closed only after connect_timeout (300 ms)");
+    const stats = await pollUntil("connect_timeout", async () => {
+      const s = await adminStats(adminPort);
+      return (s.get("cluster.blackhole.upstream_cx_connect_timeout") ?? 0) >= 1 ? s : undefined;
+    });
+    assert.equal(stats.get("cluster.blackhole.upstream_cx_connect_fail"), 1);
   });
 
   test("upstream reset: the downstream connection is closed", async () => {

@@ -25,10 +25,6 @@ export interface WorkerListenersOptions {
   runtime: ThreadRuntimeApi | null;
 }
 
-export function listenerHasWasm(config: HostConfig, name: string): boolean {
-  return config.listeners.some((l) => l.name === name && l.filters.some((f) => f.kind === "wasm"));
-}
-
 export class WorkerListeners {
   private readonly opts: WorkerListenersOptions;
   private readonly servers: net.Server[] = [];
