@@ -35,11 +35,12 @@ describe("SharedStore across worker threads", () => {
   it("loses no update when 4 workers increment one shared-data value with cas retry loops", async () => {
     const s = SharedStore.create({ bytes: 1 << 20 });
     const per = 2_000;
+    s.setData("vm", "counter", new Uint8Array(4), 0);
     await runWorkers(s, "cas", WORKERS, per);
     const final = s.getData("vm", "counter")!;
     assert.equal(new DataView(final.value.buffer).getUint32(0, true), WORKERS * per);
-    // each successful set took one cas value (the first creation ignored its cas)
-    assert.equal(final.cas, WORKERS * per);
+    // the creation took cas 1, then each successful increment exactly one more
+    assert.equal(final.cas, 1 + WORKERS * per);
   });
 
   it("keeps each producer's enqueue order and loses no item with 4 concurrent producers", async () => {

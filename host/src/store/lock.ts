@@ -47,11 +47,16 @@ export function release(i32: Int32Array): void {
 }
 
 /** Per-histogram spin word: held for a handful of float adds, never across calls. */
-export function spinAcquire(i32: Int32Array, word: number): void {
+export function spinAcquire(i32: Int32Array, word: number, timeoutMs: number): void {
+  if (Atomics.compareExchange(i32, word, 0, 1) === 0) return;
   let spins = 0;
+  let start = 0;
   while (Atomics.compareExchange(i32, word, 0, 1) !== 0) {
+    if (++spins <= 256) continue;
     // The holder may have been descheduled (2 cores, many threads): sleep a little instead of burning.
-    if (++spins > 256) Atomics.wait(i32, word, 1, 0.05);
+    Atomics.wait(i32, word, 1, 0.05);
+    if (start === 0) start = performance.now();
+    else if ((spins & 255) === 0 && performance.now() - start > timeoutMs) throw new StoreLockTimeoutError(timeoutMs);
   }
 }
 

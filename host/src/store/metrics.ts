@@ -83,7 +83,7 @@ export class Metrics {
     while (b < NB && value > BOUNDS[b]) b++;
     const mw = this.metaW + stat * META_WORDS;
     const h = this.i32[mw + M.HIST_PTR] >> 3;
-    spinAcquire(this.i32, mw + M.HIST_LOCK);
+    spinAcquire(this.i32, mw + M.HIST_LOCK, this.lockTimeoutMs);
     this.f64[h + H_COUNT] += 1;
     this.f64[h + H_SUM] += value;
     if (b < NB) this.f64[h + H_BUCKETS + b] += 1;
@@ -125,7 +125,7 @@ export class Metrics {
     const mw = this.metaW + stat * META_WORDS;
     const h = this.i32[mw + M.HIST_PTR] >> 3;
     const counts = new Float64Array(NB);
-    spinAcquire(this.i32, mw + M.HIST_LOCK);
+    spinAcquire(this.i32, mw + M.HIST_LOCK, this.lockTimeoutMs);
     const count = this.f64[h + H_COUNT];
     const sum = this.f64[h + H_SUM];
     for (let b = 0; b < NB; b++) counts[b] = this.f64[h + H_BUCKETS + b];

@@ -16,20 +16,24 @@ export interface WorkerJob {
 const job = workerData as WorkerJob;
 const store = SharedStore.attach(job.buffer);
 const gate = new Int32Array(job.gate);
-while (Atomics.load(gate, 0) === 0) Atomics.wait(gate, 0, 0, 1000);
+for (let waited = 0; Atomics.load(gate, 0) === 0; waited++) {
+  if (waited === 30) throw new Error("store worker: start gate never opened");
+  Atomics.wait(gate, 0, 0, 1000);
+}
 
 function casIncrement(): number {
-  let retries = 0;
-  for (;;) {
+  for (let retries = 0; retries < 1_000_000; retries++) {
+    // The test creates the key first: Envoy has no create-if-absent (a cas on an absent key succeeds).
     const cur = store.getData("vm", "counter");
-    const n = cur === undefined ? 0 : new DataView(cur.value.buffer).getUint32(0, true);
+    if (cur === undefined) throw new Error("cas increment: key vm/counter missing");
+    const n = new DataView(cur.value.buffer).getUint32(0, true);
     const next = new Uint8Array(4);
     new DataView(next.buffer).setUint32(0, n + 1, true);
-    const rc = store.setData("vm", "counter", next, cur === undefined ? 0 : cur.cas);
+    const rc = store.setData("vm", "counter", next, cur.cas);
     if (rc === Status.Ok) return retries;
     if (rc !== Status.CasMismatch) throw new Error(`unexpected setData status ${rc}`);
-    retries++;
   }
+  throw new Error("cas increment: a million retries without success");
 }
 
 let result: unknown;
