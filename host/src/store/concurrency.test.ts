@@ -62,6 +62,27 @@ describe("SharedStore across worker threads", () => {
     assert.deepEqual([...next.values()], Array(WORKERS).fill(per));
   });
 
+  it("keeps the heap and tables consistent under mixed data and queue traffic from 4 workers", async () => {
+    const s = SharedStore.create({ bytes: 1 << 20 });
+    const token = s.registerQueue("svc", "mixed", { threadId: 0, vmInstanceId: 1, rootContextId: 1 });
+    const per = 3_000;
+    const results = (await runWorkers(s, "mixed", WORKERS, per)) as { last: [string, number][]; dequeued: number }[];
+    let drained = 0;
+    while (s.dequeue(token) instanceof Uint8Array) drained++;
+    assert.equal(results.reduce((a, r) => a + r.dequeued, 0) + drained, WORKERS * per, "every item dequeued once");
+    for (const r of results) {
+      for (const [key, code] of r.last) {
+        const got = s.getData("vm", key)!;
+        const n = Math.floor(code / 256);
+        assert.equal(got.value.length, n, key);
+        assert.ok(got.value.every((b) => b === code % 256), key);
+      }
+    }
+    const stats = s.heapStats();
+    assert.equal(stats.inUseBytes + stats.freeBytes, stats.heapBytes);
+    assert.ok(stats.peakInUseBytes < stats.heapBytes / 2, `peak ${stats.peakInUseBytes}`);
+  });
+
   it("releases the lock when a worker's call throws inside the critical section", async () => {
     const s = SharedStore.create({ bytes: 64 * 1024, lockTimeoutMs: 2000 });
     const results = (await runWorkers(s, "heap-full", WORKERS, 1)) as { thrown: string; rc: number }[];

@@ -8,7 +8,7 @@ import { SharedStore } from "./shared-store.ts";
 export interface WorkerJob {
   buffer: SharedArrayBuffer;
   gate: SharedArrayBuffer;   // Int32[0]: 0 = wait, 1 = go
-  scenario: "counter" | "cas" | "queue" | "gauge-histogram" | "heap-full";
+  scenario: "counter" | "cas" | "queue" | "gauge-histogram" | "heap-full" | "mixed";
   id: number;
   iterations: number;
 }
@@ -72,6 +72,33 @@ switch (job.scenario) {
       if (rc !== Status.Ok) throw new Error(`enqueue returned ${rc}`);
     }
     result = { token };
+    break;
+  }
+  case "mixed": {
+    // Shared data of changing sizes plus traffic on one shared queue, all through a small heap.
+    const token = store.resolveQueue("svc", "mixed");
+    let x = job.id * 7919;
+    const last = new Map<string, number>();
+    let dequeued = 0;
+    for (let i = 0; i < job.iterations; i++) {
+      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+      const n = x % 3000;
+      const key = `w${job.id}-${i % 8}`;
+      const fill = (i * 13 + job.id) & 0xff;
+      if (store.setData("vm", key, new Uint8Array(n).fill(fill), 0) !== Status.Ok) throw new Error("setData failed");
+      last.set(key, n * 256 + fill);
+      if (store.enqueue(token, new Uint8Array(n >> 2).fill(fill)) !== Status.Ok) throw new Error("enqueue failed");
+      const item = store.dequeue(token);
+      if (item instanceof Uint8Array) {
+        if (item.length > 0 && item.some((b) => b !== item[0])) throw new Error("dequeued a torn item");
+        dequeued++;
+      }
+      const got = store.getData("vm", key);
+      if (got === undefined || got.value.length !== n || (n > 0 && got.value[n - 1] !== fill)) {
+        throw new Error(`read back a different value for ${key}`);
+      }
+    }
+    result = { last: [...last.entries()], dequeued };
     break;
   }
   case "heap-full": {
