@@ -1,0 +1,118 @@
+// Runs the host as `node host/src/cli.ts -c <yaml> ...`, the way Envoy runs as a process, for the
+// end-to-end tests. stderr is collected so tests can assert on log lines.
+import { spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
+const CLI = join(REPO_ROOT, "host", "src", "cli.ts");
+
+export interface HostProcess {
+  readonly proc: ChildProcess;
+  stderr(): string;
+  /** Resolves with the exit code (or the signal name). */
+  readonly exited: Promise<number | string>;
+  /** SIGTERM, then SIGKILL after a grace period. */
+  kill(): Promise<number | string>;
+}
+
+export function writeTempConfig(yaml: string): string {
+  const dir = mkdtempSync(join(tmpdir(), "host-e2e-"));
+  const path = join(dir, "envoy.yaml");
+  writeFileSync(path, yaml);
+  return path;
+}
+
+export function spawnHost(args: string[]): HostProcess {
+  const proc = spawn(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  let err = "";
+  proc.stderr!.on("data", (d) => { err += d; });
+  proc.stdout!.on("data", (d) => { err += d; });
+  const exited = new Promise<number | string>((resolve) => {
+    proc.on("exit", (code, signal) => resolve(code ?? signal ?? -1));
+  });
+  return {
+    proc,
+    stderr: () => err,
+    exited,
+    kill: async () => {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGTERM");
+      const timer = setTimeout(() => proc.kill("SIGKILL"), 8000);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+}
+
+/** Polls GET /ready until 200 (or the process exits / time runs out). */
+export async function waitReady(host: HostProcess, adminPort: number, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (host.proc.exitCode !== null) throw new Error(`host exited with ${host.proc.exitCode}:\n${host.stderr()}`);
+    try {
+      const res = await fetch(`http://127.0.0.1:${adminPort}/ready`);
+      if (res.status === 200) return;
+    } catch {
+      // admin not up yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`host not ready after ${timeoutMs} ms:\n${host.stderr()}`);
+}
+
+export interface TcpOnlyYaml {
+  adminPort: number;
+  listenerPort: number;
+  clusterPort: number;
+  connectTimeout?: string;
+  /** Adds listener `refused_in` on this port whose cluster points at `refusedClusterPort`. */
+  refusedListenerPort?: number;
+  refusedClusterPort?: number;
+}
+
+function listenerYaml(name: string, port: number, cluster: string): string {
+  return `
+  - name: ${name}
+    address: { socket_address: { address: 127.0.0.1, port_value: ${port} } }
+    filter_chains:
+    - filters:
+      - name: envoy.filters.network.tcp_proxy
+        typed_config:
+          "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
+          stat_prefix: ${name}
+          cluster: ${cluster}`;
+}
+
+function clusterYaml(name: string, port: number, connectTimeout: string): string {
+  return `
+  - name: ${name}
+    type: STATIC
+    connect_timeout: ${connectTimeout}
+    load_assignment:
+      cluster_name: ${name}
+      endpoints:
+      - lb_endpoints:
+        - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: ${port} } } }`;
+}
+
+/** A bootstrap whose listeners have only tcp_proxy (no wasm): the network layer alone. */
+export function tcpOnlyYaml(p: TcpOnlyYaml): string {
+  const timeout = p.connectTimeout ?? "1s";
+  let listeners = listenerYaml("tcp_in", p.listenerPort, "backend");
+  let clusters = clusterYaml("backend", p.clusterPort, timeout);
+  if (p.refusedListenerPort !== undefined) {
+    listeners += listenerYaml("refused_in", p.refusedListenerPort, "refused");
+    clusters += clusterYaml("refused", p.refusedClusterPort!, timeout);
+  }
+  return `
+admin:
+  address: { socket_address: { address: 127.0.0.1, port_value: ${p.adminPort} } }
+static_resources:
+  listeners:${listeners}
+  clusters:${clusters}
+`;
+}
