@@ -1,0 +1,114 @@
+// Child processes of a benchmark run: the upstream, the proxies under test and the load clients
+// each run in their own process, spawned with the pinned Node, talking JSON lines on stdout.
+// Every child is registered so the run can stop all of them by pid on exit or error.
+import { spawn, type ChildProcess } from "node:child_process";
+import net from "node:net";
+import readline from "node:readline";
+import { readFileSync } from "node:fs";
+
+export interface Child {
+  readonly name: string;
+  readonly proc: ChildProcess;
+  readonly pid: number;
+  /** Resolves with the first JSON line matching pred (rejects if the child exits first or on timeout). */
+  waitFor(pred: (msg: Record<string, unknown>) => boolean, timeoutMs: number): Promise<Record<string, unknown>>;
+  /** Called for every JSON line. */
+  onMessage(fn: (msg: Record<string, unknown>) => void): void;
+  /** Last lines of stderr (and non-JSON stdout), for error messages. */
+  tail(): string;
+  send(line: string): void;
+  readonly exited: Promise<number | null>;
+  stop(): Promise<void>;
+}
+
+const children = new Set<Child>();
+
+export function spawnNode(name: string, args: string[], opts: { cwd?: string } = {}): Child {
+  const proc = spawn(process.execPath, args, { cwd: opts.cwd, stdio: ["pipe", "pipe", "pipe"] });
+  const lines: string[] = [];
+  const keep = (l: string) => { lines.push(l); if (lines.length > 40) lines.shift(); };
+  const listeners: Array<(m: Record<string, unknown>) => void> = [];
+  readline.createInterface({ input: proc.stdout! }).on("line", (l) => {
+    let msg: Record<string, unknown> | undefined;
+    if (l.startsWith("{")) { try { msg = JSON.parse(l) as Record<string, unknown>; } catch { /* not ours */ } }
+    if (!msg) { keep(l); return; }
+    for (const fn of listeners.slice()) fn(msg);
+  });
+  readline.createInterface({ input: proc.stderr! }).on("line", keep);
+  proc.stdin!.on("error", () => { /* child gone */ });
+  const exited = new Promise<number | null>((resolve) => proc.once("exit", (code) => resolve(code)));
+  const child: Child = {
+    name, proc, pid: proc.pid!,
+    exited,
+    onMessage: (fn) => { listeners.push(fn); },
+    waitFor: (pred, timeoutMs) => new Promise((resolve, reject) => {
+      const fn = (m: Record<string, unknown>) => {
+        if (!pred(m)) return;
+        cleanup();
+        resolve(m);
+      };
+      const timer = setTimeout(() => { cleanup(); reject(new Error(`${name}: no expected message within ${timeoutMs} ms\n${child.tail()}`)); }, timeoutMs);
+      void exited.then((code) => { cleanup(); reject(new Error(`${name} exited with code ${code}\n${child.tail()}`)); });
+      const cleanup = () => { clearTimeout(timer); const i = listeners.indexOf(fn); if (i >= 0) listeners.splice(i, 1); };
+      listeners.push(fn);
+    }),
+    tail: () => lines.join("\n"),
+    send: (line) => { proc.stdin!.write(line + "\n"); },
+    stop: async () => {
+      children.delete(child);
+      if (proc.exitCode !== null || proc.signalCode !== null) return;
+      proc.kill("SIGTERM");
+      const timer = setTimeout(() => proc.kill("SIGKILL"), 3000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+  children.add(child);
+  void exited.then(() => children.delete(child));
+  return child;
+}
+
+/** Stops every child still running (by its own pid). */
+export async function stopAll(): Promise<void> {
+  await Promise.all([...children].map((c) => c.stop()));
+}
+
+/** A port that was free a moment ago on 127.0.0.1 (the kernel's pick). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Resolves once something accepts TCP connections on host:port. */
+export async function waitForPort(host: string, port: number, timeoutMs: number, child?: Child): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = net.connect({ host, port });
+      s.once("connect", () => { s.destroy(); resolve(true); });
+      s.once("error", () => resolve(false));
+    });
+    if (ok) return;
+    if (child && (child.proc.exitCode !== null || child.proc.signalCode !== null)) throw new Error(`${child.name} exited before listening on ${host}:${port}\n${child.tail()}`);
+    if (Date.now() > deadline) throw new Error(`nothing listening on ${host}:${port} after ${timeoutMs} ms${child ? `\n${child.tail()}` : ""}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** CPU time (user + system, ms) a process has used so far, all its threads included; from /proc. */
+export function processCpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  // the command name (field 2) may contain spaces: fields are counted after its closing ")"
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const utime = Number(fields[11]);
+  const stime = Number(fields[12]);
+  return ((utime + stime) * 1000) / CLOCK_TICKS;
+}
+// USER_HZ is 100 on every Linux ABI Node supports.
+const CLOCK_TICKS = 100;

@@ -1,0 +1,51 @@
+// Issue 2's benchmark: is the host ever the bottleneck? Connections/s and MB/s through the host with
+// no wasm filter against the plain Node proxy (same threading), in one run. Goal: >= 0.8x.
+import { comparePanels, compareTable, plannedMs, ratio, runCompare, type CompareSettings } from "./compare.ts";
+import { hostNoFilter, plainProxy } from "./variants.ts";
+import type { Scenario, ScenarioOptions, ScenarioOutput } from "./types.ts";
+
+export const GOAL_RATIO = 0.8;
+
+export function hostOverheadSettings(quick: boolean, concurrency = 1, rounds?: number): CompareSettings {
+  return quick
+    ? { concurrency, rounds: rounds ?? 2, warmupMs: 1000, cpsMs: 3000, mbpsMs: 2000, cpsWorkers: 32, cpsPayloadBytes: 64, mbpsConnections: 4 * concurrency, mbpsPayloadBytes: 65536 }
+    : { concurrency, rounds: rounds ?? 5, warmupMs: 2000, cpsMs: 8000, mbpsMs: 4000, cpsWorkers: 32, cpsPayloadBytes: 64, mbpsConnections: 4 * concurrency, mbpsPayloadBytes: 65536 };
+}
+
+export const hostOverhead: Scenario = {
+  name: "host-overhead",
+  description: "host without wasm vs plain Node proxy: conn/s and MB/s ratio (issue 2, goal >= 0.8x)",
+  plannedMs: (quick) => plannedMs(hostOverheadSettings(quick), 2),
+  async run(opts: ScenarioOptions): Promise<ScenarioOutput> {
+    const s = hostOverheadSettings(opts.quick, opts.concurrency, opts.rounds);
+    const r = await runCompare([plainProxy, hostNoFilter], s, opts.progress);
+    const plain = r.variants.find((v) => v.key === "plain");
+    const host = r.variants.find((v) => v.key === "host");
+    if (!plain || !host) throw new Error(`host-overhead needs both variants; skipped: ${r.skipped.map((x) => `${x.label} (${x.reason})`).join(", ")}`);
+    const connRatio = ratio(host.connPerSec, plain.connPerSec);
+    const mbRatio = ratio(host.mbPerSec, plain.mbPerSec);
+    const cpuRatio = ratio(host.proxyCpuUsPerConn, plain.proxyCpuUsPerConn);
+    return {
+      summary: {
+        hostVsPlainProxy: connRatio,
+        hostVsPlainProxyMBps: mbRatio,
+        hostCpuPerConnVsPlainProxy: cpuRatio,
+        goal: GOAL_RATIO,
+        goalMet: connRatio !== null && mbRatio !== null && connRatio >= GOAL_RATIO && mbRatio >= GOAL_RATIO,
+        plainConnPerSec: Math.round(plain.connPerSec), hostConnPerSec: Math.round(host.connPerSec),
+        plainMBps: Math.round(plain.mbPerSec * 10) / 10, hostMBps: Math.round(host.mbPerSec * 10) / 10,
+        crossCheckMismatches: r.crossCheckMismatches.length,
+      },
+      figures: { settings: r.settings, variants: r.variants, skipped: r.skipped, phases: r.phases, crossCheckMismatches: r.crossCheckMismatches, crossChecksTotal: r.crossChecksTotal },
+      table: `${compareTable(r, "plain")}\n\nhost vs plain proxy: conn/s ${connRatio}x, MB/s ${mbRatio}x (goal >= ${GOAL_RATIO}x); proxy CPU per connection ${cpuRatio}x`,
+      chart: { title: "Host (no wasm) vs plain Node proxy", subtitle: settingsLine(s), panels: comparePanels(r) },
+      notes: [],
+      mismatches: r.crossCheckMismatches.map((m) => `${m.target} ${m.phase} round ${m.round + 1}: ${m.what}: ${m.stat} = ${m.proxy} but clients saw ${m.clients}`),
+    };
+  },
+};
+
+export function settingsLine(s: CompareSettings): string {
+  return `proxy threads ${s.concurrency}; ${s.rounds} rounds x (${s.cpsMs / 1000}s conn/s with ${s.cpsWorkers} workers, ${s.cpsPayloadBytes} B; ` +
+    `${s.mbpsMs / 1000}s MB/s with ${s.mbpsConnections} connections, ${s.mbpsPayloadBytes / 1024} KiB); medians over rounds`;
+}

@@ -1,0 +1,45 @@
+// Issue 3's overhead scenario: what each layer costs. Plain Node proxy, host without wasm, host
+// with the filter and no rules, host with filter + service as shipped (envoy-configs/envoy.yaml).
+import { comparePanels, compareTable, plannedMs, ratio, runCompare, type CompareSettings } from "./compare.ts";
+import { hostBothModules, hostEmptyFilter, hostNoFilter, plainProxy } from "./variants.ts";
+import { settingsLine } from "./host-overhead.ts";
+import type { Scenario, ScenarioOptions, ScenarioOutput } from "./types.ts";
+
+export function overheadSettings(quick: boolean, concurrency = 1, rounds?: number): CompareSettings {
+  return quick
+    ? { concurrency, rounds: rounds ?? 2, warmupMs: 1000, cpsMs: 2500, mbpsMs: 1500, cpsWorkers: 32, cpsPayloadBytes: 64, mbpsConnections: 4 * concurrency, mbpsPayloadBytes: 65536 }
+    : { concurrency, rounds: rounds ?? 3, warmupMs: 2000, cpsMs: 8000, mbpsMs: 4000, cpsWorkers: 32, cpsPayloadBytes: 64, mbpsConnections: 4 * concurrency, mbpsPayloadBytes: 65536 };
+}
+
+export const overhead: Scenario = {
+  name: "overhead",
+  description: "plain proxy vs host without wasm vs host + empty filter vs host + both modules: conn/s, MB/s, p50/p99",
+  plannedMs: (quick) => plannedMs(overheadSettings(quick), 4),
+  async run(opts: ScenarioOptions): Promise<ScenarioOutput> {
+    const s = overheadSettings(opts.quick, opts.concurrency, opts.rounds);
+    const r = await runCompare([plainProxy, hostNoFilter, hostEmptyFilter, hostBothModules], s, opts.progress);
+    const fig = (k: string) => r.variants.find((v) => v.key === k);
+    const [plain, host, empty, both] = ["plain", "host", "host-empty", "host-both"].map(fig);
+    if (!plain || !host) throw new Error(`overhead needs at least the plain proxy and the host; skipped: ${r.skipped.map((x) => `${x.label} (${x.reason})`).join(", ")}`);
+    return {
+      summary: {
+        hostVsPlainProxy: ratio(host.connPerSec, plain.connPerSec),
+        emptyFilterVsNoFilter: ratio(empty?.connPerSec, host.connPerSec),
+        bothModulesVsNoFilter: ratio(both?.connPerSec, host.connPerSec),
+        mbps: {
+          hostVsPlainProxy: ratio(host.mbPerSec, plain.mbPerSec),
+          emptyFilterVsNoFilter: ratio(empty?.mbPerSec, host.mbPerSec),
+          bothModulesVsNoFilter: ratio(both?.mbPerSec, host.mbPerSec),
+        },
+        latencyP99Ms: Object.fromEntries(r.variants.map((v) => [v.key, v.latencyP99Ms])),
+        skipped: r.skipped.map((x) => x.key),
+        crossCheckMismatches: r.crossCheckMismatches.length,
+      },
+      figures: { settings: r.settings, variants: r.variants, skipped: r.skipped, phases: r.phases, crossCheckMismatches: r.crossCheckMismatches, crossChecksTotal: r.crossChecksTotal },
+      table: compareTable(r, "plain") + (r.skipped.length ? `\n\nskipped: ${r.skipped.map((x) => `${x.label}: ${x.reason}`).join("; ")}` : ""),
+      chart: { title: "Overhead: plain proxy, host, host + empty filter, host + filter + service", subtitle: settingsLine(s), panels: comparePanels(r) },
+      notes: r.skipped.map((x) => `${x.label} skipped: ${x.reason}`),
+      mismatches: r.crossCheckMismatches.map((m) => `${m.target} ${m.phase} round ${m.round + 1}: ${m.what}: ${m.stat} = ${m.proxy} but clients saw ${m.clients}`),
+    };
+  },
+};
