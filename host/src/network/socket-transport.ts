@@ -207,13 +207,22 @@ export class SocketTransport implements Transport {
   private onDownstreamRead(chunk: Buffer): void {
     this.ctx.pending.add(this.ctx.tcpRxSlot, chunk.length);
     if (this.downstreamClosed || this.closedLocally) return;
-    this.guard(() => this.handler!.onDownstreamData(chunk, false));
+    // try/catch inline rather than guard(): no closure per read on the hot path.
+    try {
+      this.handler!.onDownstreamData(chunk, false);
+    } catch (err) {
+      this.handlerFailed(err);
+    }
   }
 
   private onUpstreamRead(chunk: Buffer): void {
     this.ctx.pending.add(this.ctx.cluster.rxSlot, chunk.length);
     if (this.downstreamClosed) return;
-    this.guard(() => this.handler!.onUpstreamData(chunk, false));
+    try {
+      this.handler!.onUpstreamData(chunk, false);
+    } catch (err) {
+      this.handlerFailed(err);
+    }
   }
 
   private onUpstreamSocketConnected(): void {
@@ -271,11 +280,15 @@ export class SocketTransport implements Transport {
     try {
       fn();
     } catch (err) {
-      this.ctx.log.log(LogLevel.error, "connection", SRC,
-        `[Tags: "ConnectionId":"${this.connectionId}"] handler failed: ${(err as Error).stack ?? err}`);
-      if (!this.downstreamClosed) this.ds.destroy();
-      this.closeUpstream();
+      this.handlerFailed(err);
     }
+  }
+
+  private handlerFailed(err: unknown): void {
+    this.ctx.log.log(LogLevel.error, "connection", SRC,
+      `[Tags: "ConnectionId":"${this.connectionId}"] handler failed: ${(err as Error).stack ?? err}`);
+    if (!this.downstreamClosed) this.ds.destroy();
+    this.closeUpstream();
   }
 
   private debug(msg: string): void {
