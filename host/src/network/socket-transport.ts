@@ -47,6 +47,8 @@ export class SocketTransport implements Transport {
   private upstreamTimedOut = false;
   private upstreamClosedLocally = false;
   private upstreamError = "";
+  /** Kept after connect: a closed socket no longer reports its peer. */
+  private upstreamPeer: SocketAddress | undefined;
   private downstreamClosed = false;
   private closedLocally = false;
   private filterReadDisabled = false;
@@ -185,6 +187,11 @@ export class SocketTransport implements Transport {
     }
   }
 
+  /** runtime/'s optional UpstreamAddressSource: the upstream.address/port properties. */
+  upstreamAddress(): SocketAddress | undefined {
+    return this.upstreamPeer;
+  }
+
   readDisable(disable: boolean): void {
     this.filterReadDisabled = disable;
     this.applyDownstreamReading();
@@ -230,6 +237,8 @@ export class SocketTransport implements Transport {
     if (this.connectTimer !== null) clearTimeout(this.connectTimer);
     this.connectTimer = null;
     this.upstreamConnected = true;
+    const us = this.us!;
+    this.upstreamPeer = { address: us.remoteAddress ?? "", port: us.remotePort ?? 0 };
     store.gaugeAdd(cluster.stats.cxActive, 1n);
     store.histogramRecord(cluster.stats.cxConnectMs, performance.now() - this.upstreamStartMs);
     if (this.downstreamClosed) {
