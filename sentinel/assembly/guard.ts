@@ -1,0 +1,118 @@
+// One resource's slot chain for in-process use (a single VM, or tests): Sentinel's order is flow
+// (2000) -> isolation (3000) -> circuit breaker (5000); the first block wins; then the stat slots.
+// Built once from a validated config; entry/exit do not allocate.
+//
+// Entry:  flow rules in load order, isolation rules, breakers' tryPass. If a breaker admitted its
+//         HalfOpen probe and a later breaker blocks, the probe's exit hook runs (onProbeBlocked).
+//         Pass -> node.onPass + standalone flow windows; block -> node.onBlock. A blocked entry
+//         never completes (Sentinel skips OnCompleted for blocked entries).
+// Exit:   node.onComplete, then every breaker's onComplete(rt, failed).
+import { SentinelConfig } from "./rules/config";
+import { ResourceStat } from "./stat/resource-node";
+import { FlowChecker } from "./flow/checker";
+import { IsolationChecker } from "./isolation/checker";
+import { CircuitBreaker } from "./circuitbreaker/breaker";
+
+// Sentinel's BlockType numbering.
+// @ts-ignore: decorator
+@inline export const BLOCK_NONE: i32 = 0;
+// @ts-ignore: decorator
+@inline export const BLOCK_FLOW: i32 = 1;
+// @ts-ignore: decorator
+@inline export const BLOCK_ISOLATION: i32 = 2;
+// @ts-ignore: decorator
+@inline export const BLOCK_CIRCUIT_BREAKING: i32 = 3;
+
+export class ResourceGuard {
+  readonly resource: string;
+  readonly node: ResourceStat;
+  readonly flows: StaticArray<FlowChecker>;
+  readonly isolations: StaticArray<IsolationChecker>;
+  readonly breakers: StaticArray<CircuitBreaker>;
+  /** Result details of the last blocked entry. */
+  blockType: i32 = BLOCK_NONE;
+  blockRuleIndex: i32 = -1;
+  blockSnapshot: f64 = 0;
+
+  /** Takes the rules of `cfg` whose resource equals `resource` (exact names; regex rules were rejected). */
+  constructor(resource: string, cfg: SentinelConfig) {
+    this.resource = resource;
+    const node = new ResourceStat(cfg.stat);
+    this.node = node;
+    let nf = 0, ni = 0, nb = 0;
+    for (let i = 0; i < cfg.flowRules.length; i++) if (cfg.flowRules[i].resource == resource) nf++;
+    for (let i = 0; i < cfg.isolationRules.length; i++) if (cfg.isolationRules[i].resource == resource) ni++;
+    for (let i = 0; i < cfg.circuitBreakerRules.length; i++) if (cfg.circuitBreakerRules[i].resource == resource) nb++;
+    const flows = new StaticArray<FlowChecker>(nf);
+    const isolations = new StaticArray<IsolationChecker>(ni);
+    const breakers = new StaticArray<CircuitBreaker>(nb);
+    nf = 0; ni = 0; nb = 0;
+    for (let i = 0; i < cfg.flowRules.length; i++) {
+      const r = cfg.flowRules[i];
+      if (r.resource == resource) flows[nf++] = new FlowChecker(r, node, cfg.stat);
+    }
+    for (let i = 0; i < cfg.isolationRules.length; i++) {
+      const r = cfg.isolationRules[i];
+      if (r.resource == resource) isolations[ni++] = new IsolationChecker(r);
+    }
+    for (let i = 0; i < cfg.circuitBreakerRules.length; i++) {
+      const r = cfg.circuitBreakerRules[i];
+      if (r.resource == resource) breakers[nb++] = new CircuitBreaker(r);
+    }
+    this.flows = flows;
+    this.isolations = isolations;
+    this.breakers = breakers;
+  }
+
+  /** Returns BLOCK_NONE to pass, or the block type (details in blockRuleIndex / blockSnapshot). */
+  entry(nowMs: u64, batch: u32): i32 {
+    const t = this.check(nowMs, batch);
+    if (t == BLOCK_NONE) {
+      this.node.onPass(nowMs, batch);
+      const flows = this.flows;
+      for (let i = 0; i < flows.length; i++) unchecked(flows[i]).onPass(nowMs, batch);
+    } else {
+      this.node.onBlock(nowMs, batch);
+    }
+    return t;
+  }
+
+  private check(nowMs: u64, batch: u32): i32 {
+    const flows = this.flows;
+    for (let i = 0; i < flows.length; i++) {
+      const f = unchecked(flows[i]);
+      if (!f.check(nowMs, batch)) return this.blocked(BLOCK_FLOW, i, f.snapshot);
+    }
+    const isolations = this.isolations;
+    for (let i = 0; i < isolations.length; i++) {
+      const c = unchecked(isolations[i]);
+      if (!c.check(this.node.concurrency, batch)) return this.blocked(BLOCK_ISOLATION, i, <f64>c.snapshot);
+    }
+    const breakers = this.breakers;
+    for (let i = 0; i < breakers.length; i++) {
+      if (!unchecked(breakers[i]).tryPass(nowMs)) {
+        // Exit hooks of probes admitted earlier in this same entry.
+        for (let j = 0; j < i; j++) {
+          const b = unchecked(breakers[j]);
+          if (b.probeStarted) b.onProbeBlocked(nowMs);
+        }
+        return this.blocked(BLOCK_CIRCUIT_BREAKING, i, 0);
+      }
+    }
+    return BLOCK_NONE;
+  }
+
+  @inline private blocked(type: i32, index: i32, snapshot: f64): i32 {
+    this.blockType = type;
+    this.blockRuleIndex = index;
+    this.blockSnapshot = snapshot;
+    return type;
+  }
+
+  /** Exit of a passed entry after rtMs, failed = the error condition (refused/reset before first byte at L4). */
+  exit(nowMs: u64, rtMs: u64, failed: bool, batch: u32): void {
+    this.node.onComplete(nowMs, rtMs, batch, failed);
+    const breakers = this.breakers;
+    for (let i = 0; i < breakers.length; i++) unchecked(breakers[i]).onComplete(nowMs, rtMs, failed);
+  }
+}
