@@ -5,7 +5,7 @@
 import { LogLevel } from "./contracts.ts";
 import type { HostConfig } from "./contracts.ts";
 import { parseCommandLine, USAGE, UsageError } from "./cli-args.ts";
-import { LogSink } from "./log/log-sink.ts";
+import { LogLevels, LogSink } from "./log/log-sink.ts";
 import { startHost } from "./network/host.ts";
 
 const SRC = "host/src/cli.ts";
@@ -28,7 +28,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
-  const log = new LogSink(cl.logSettings, 0);
+  const log = new LogSink(LogLevels.create(cl.logSettings), 0);
   let config: HostConfig;
   try {
     config = await loadConfig(cl.configPath);
@@ -42,7 +42,7 @@ async function main(argv: string[]): Promise<number> {
   }
   let host;
   try {
-    host = await startHost(config, { concurrency: cl.concurrency, logSettings: cl.logSettings, log, commandLine: argv });
+    host = await startHost(config, { concurrency: cl.concurrency, log, commandLine: argv });
   } catch (err) {
     log.log(LogLevel.critical, "main", SRC, `error initializing configuration '${cl.configPath}': ${(err as Error).message}`);
     return 1;

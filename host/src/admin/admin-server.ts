@@ -3,6 +3,8 @@
 //   GET /server_info, GET /listeners[?format=json], POST /quitquitquit, GET / (index)
 import http from "node:http";
 import type { HostConfig, MetricSnapshot, SocketAddress } from "../contracts.ts";
+import { logLevelName, parseLogLevel } from "../log/log-sink.ts";
+import type { LogLevels } from "../log/log-sink.ts";
 import { compileStatsTags, formatPrometheus, formatStatsJson, formatStatsText, statsFilter } from "./stats-format.ts";
 import type { CompiledTag } from "./stats-format.ts";
 
@@ -14,6 +16,7 @@ export interface AdminOptions {
   /** Envoy's server state: LIVE, DRAINING, PRE_INITIALIZING, INITIALIZING. */
   state: () => string;
   serverInfo: () => Record<string, unknown>;
+  logLevels: LogLevels;
   onQuit: () => void;
 }
 
@@ -25,6 +28,7 @@ export interface AdminServer {
 const ENDPOINTS: [string, string][] = [
   ["/", "this list"],
   ["/listeners", "print listener info (?format=json)"],
+  ["/logging", "query/change logging levels (POST ?level=<level> or ?<component>=<level>)"],
   ["/quitquitquit", "exit the server (POST)"],
   ["/ready", "print server state, return 200 if LIVE, otherwise return 503"],
   ["/server_info", "print server version/status information"],
@@ -46,6 +50,15 @@ function listenersText(config: HostConfig, json: boolean): string {
     }, null, 2);
   }
   return config.listeners.map((l) => `${l.name}::${l.address.address}:${l.address.port}\n`).join("");
+}
+
+/** `?level=debug` sets every logger, `?wasm=debug` one; an unknown logger or level is a 400. */
+function applyLogging(levels: LogLevels, params: URLSearchParams): void {
+  for (const [key, value] of params) {
+    const level = parseLogLevel(value);
+    if (key === "level") levels.setAll(level);
+    else levels.set(key, level);
+  }
 }
 
 export function startAdminServer(opts: AdminOptions): Promise<AdminServer> {
@@ -79,6 +92,14 @@ export function startAdminServer(opts: AdminOptions): Promise<AdminServer> {
           return url.searchParams.get("format") === "json"
             ? send(200, "application/json", listenersText(opts.config, true))
             : send(200, text, listenersText(opts.config, false));
+        case "/logging": {
+          if (url.searchParams.size > 0) {
+            if (req.method !== "POST") return send(405, text, "This endpoint requires POST\n");
+            applyLogging(opts.logLevels, url.searchParams);
+          }
+          return send(200, text, "active loggers:\n" +
+            opts.logLevels.list().map(([c, l]) => `  ${c}: ${logLevelName(l)}\n`).join(""));
+        }
         case "/quitquitquit":
           if (req.method !== "POST") return send(405, text, "This endpoint requires POST\n");
           send(200, text, "OK\n");

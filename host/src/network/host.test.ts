@@ -5,7 +5,7 @@ import net from "node:net";
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import type { HostConfig } from "../contracts.ts";
-import { LogSink } from "../log/log-sink.ts";
+import { LogLevels, LogSink } from "../log/log-sink.ts";
 import type { LogSettings } from "../log/log-sink.ts";
 import { startEchoUpstream } from "./echo-upstream.ts";
 import type { EchoUpstream } from "./echo-upstream.ts";
@@ -78,7 +78,7 @@ describe("host (2 workers, tcp_proxy only)", () => {
       admin: adminPort, echo: echo.port, refused: await freePort(),
       reset: (resetServer.address() as net.AddressInfo).port, blackhole: blackhole?.port ?? await freePort(), ports,
     });
-    host = await startHost(config, { concurrency: 2, logSettings: quiet, log: new LogSink(quiet, 0) });
+    host = await startHost(config, { concurrency: 2, log: new LogSink(LogLevels.create(quiet), 0) });
   });
 
   after(async () => {

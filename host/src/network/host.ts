@@ -7,7 +7,8 @@ import { LogLevel } from "../contracts.ts";
 import type { HostConfig, QueueOwner, SharedStoreApi, SocketAddress, ThreadRuntimeApi } from "../contracts.ts";
 import { isLoopback, startAdminServer } from "../admin/admin-server.ts";
 import type { AdminServer } from "../admin/admin-server.ts";
-import type { LogSettings, LogSink } from "../log/log-sink.ts";
+import { logLevelName } from "../log/log-sink.ts";
+import type { LogSink } from "../log/log-sink.ts";
 import { SharedStore } from "../store/index.ts";
 import type { MainToWorker, WorkerInit, WorkerToMain } from "./messages.ts";
 import { ServerStats } from "./proxy-stats.ts";
@@ -20,8 +21,7 @@ export const HOST_VERSION = "sentinel-envoy-wasm-host/0.1.0";
 
 export interface HostOptions {
   concurrency: number;
-  logSettings: LogSettings;
-  /** The main thread's sink (thread id 0). */
+  /** The main thread's sink (thread id 0); its LogLevels are shared with every worker. */
   log: LogSink;
   /** Recorded in /server_info. */
   commandLine?: string[];
@@ -128,11 +128,11 @@ export async function startHost(config: HostConfig, opts: HostOptions): Promise<
           command_line_options: {
             concurrency,
             config_path: config.path,
-            log_level: opts.logSettings.level,
-            component_log_level: opts.logSettings.components,
+            component_log_level: Object.fromEntries(log.levels.list().map(([c, l]) => [c, logLevelName(l)])),
             args: opts.commandLine ?? [],
           },
         }),
+        logLevels: log.levels,
         onQuit: () => { void stop(0); },
       });
       info(`admin address: ${admin.address.address}:${admin.address.port}`);
@@ -148,7 +148,7 @@ export async function startHost(config: HostConfig, opts: HostOptions): Promise<
     for (let i = 1; i <= concurrency; i++) {
       const init: WorkerInit = {
         config, storeBuffer: store.buffer, connectionIds, threadId: i, concurrency,
-        logSettings: opts.logSettings, modules,
+        logLevels: log.levels.buffer, modules,
       };
       const w = new Worker(new URL("./worker-thread.ts", import.meta.url), { workerData: init, name: `worker_${i - 1}` });
       workers.push(w);

@@ -1,6 +1,5 @@
 // Messages between the main thread and worker threads.
 import type { HostConfig, QueueOwner } from "../contracts.ts";
-import type { LogSettings } from "../log/log-sink.ts";
 
 export interface WorkerInit {
   config: HostConfig;
@@ -9,7 +8,8 @@ export interface WorkerInit {
   connectionIds: SharedArrayBuffer;
   threadId: number;           // 1..concurrency
   concurrency: number;
-  logSettings: LogSettings;
+  /** LogLevels buffer: levels shared live with every thread. */
+  logLevels: SharedArrayBuffer;
   /** Compiled once on main, keyed by PluginSpec.codePath. */
   modules: Map<string, WebAssembly.Module>;
 }

@@ -3,7 +3,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { LogLevel } from "../contracts.ts";
 import type { QueueOwner, ThreadRuntimeApi } from "../contracts.ts";
-import { LogSink } from "../log/log-sink.ts";
+import { LogLevels, LogSink } from "../log/log-sink.ts";
 import { SharedStore } from "../store/index.ts";
 import type { MainToWorker, WorkerInit, WorkerToMain } from "./messages.ts";
 import { configUsesWasm, createThreadRuntime } from "./runtime-loader.ts";
@@ -15,7 +15,7 @@ const init = workerData as WorkerInit;
 const port = parentPort!;
 const post = (m: WorkerToMain) => port.postMessage(m);
 
-const log = new LogSink(init.logSettings, init.threadId);
+const log = new LogSink(LogLevels.attach(init.logLevels), init.threadId);
 const store = SharedStore.attach(init.storeBuffer);
 const connectionIds = new BigInt64Array(init.connectionIds);
 let runtime: ThreadRuntimeApi | null = null;

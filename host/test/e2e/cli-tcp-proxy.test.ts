@@ -78,6 +78,23 @@ describe("cli: tcp_proxy-only host, --concurrency 2", () => {
     assert.deepEqual([...ids].sort(), ["1", "2"]);
   });
 
+  test("POST /logging changes a logger's level in every worker thread at once", async () => {
+    const base = `http://127.0.0.1:${adminPort}`;
+    const connLines = () => (host.stderr().match(/\]\[debug\]\[connection\]/g) ?? []).length;
+    const off = await fetch(`${base}/logging?connection=off`, { method: "POST" });
+    assert.match(await off.text(), /^  connection: off$/m);
+    const before = connLines();
+    await Promise.all(Array.from({ length: 10 }, () => echoExchange(listenerPort, Buffer.from("quiet"))));
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(connLines(), before, "no connection logs while the logger is off");
+    await fetch(`${base}/logging?connection=debug`, { method: "POST" });
+    await echoExchange(listenerPort, Buffer.from("loud"));
+    await pollUntil("connection logs again", async () => connLines() > before ? true : undefined);
+    assert.equal((await fetch(`${base}/logging?connection=debug`)).status, 405, "changes need POST");
+    assert.equal((await fetch(`${base}/logging?nope=debug`, { method: "POST" })).status, 400);
+    assert.equal((await fetch(`${base}/logging?level=loud`, { method: "POST" })).status, 400);
+  });
+
   test("admin: /ready, /listeners, /server_info, /stats text and filter, /stats/prometheus", async () => {
     const base = `http://127.0.0.1:${adminPort}`;
     const ready = await fetch(`${base}/ready`);
