@@ -116,3 +116,28 @@ static_resources:
   clusters:${clusters}
 `;
 }
+
+export interface ScenarioPorts { adminPort: number; listenerPort: number; upstreamPort: number }
+
+/**
+ * A copy of an envoy-configs/ YAML with its ports replaced (every listener gets `listenerPort`, every
+ * endpoint `upstreamPort`), so tests run the real scenario without clashing with `npm start`.
+ * Only single-listener, single-endpoint scenarios are supported.
+ */
+export async function scenarioWithPorts(configFile: string, ports: ScenarioPorts,
+  edit?: (doc: Record<string, any>) => void): Promise<string> {
+  const { parse, stringify } = await import("yaml");
+  const { readFileSync } = await import("node:fs");
+  const doc = parse(readFileSync(join(REPO_ROOT, configFile), "utf8"));
+  doc.admin.address.socket_address.port_value = ports.adminPort;
+  const listeners = doc.static_resources.listeners as any[];
+  if (listeners.length !== 1) throw new Error(`${configFile}: expected one listener, found ${listeners.length}`);
+  listeners[0].address.socket_address.port_value = ports.listenerPort;
+  for (const c of doc.static_resources.clusters as any[]) {
+    for (const e of c.load_assignment.endpoints) {
+      for (const lb of e.lb_endpoints) lb.endpoint.address.socket_address.port_value = ports.upstreamPort;
+    }
+  }
+  edit?.(doc);
+  return writeTempConfig(stringify(doc));
+}

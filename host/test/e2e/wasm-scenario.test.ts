@@ -1,0 +1,79 @@
+// End to end through envoy-configs/envoy.yaml: the Sentinel wasm filter on every worker plus the
+// singleton wasm service on main, the host running as a child process with --concurrency 2.
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { startEchoUpstream } from "../../src/network/echo-upstream.ts";
+import type { EchoUpstream } from "../../src/network/echo-upstream.ts";
+import { REPO_ROOT, scenarioWithPorts, spawnHost, waitReady } from "./host-process.ts";
+import type { HostProcess } from "./host-process.ts";
+import { adminStats, echoExchange, freePort, openConnection, pollUntil, randomPayload } from "./net-helpers.ts";
+
+const BUILT = ["build/filter.wasm", "build/service.wasm"].every((f) => existsSync(join(REPO_ROOT, f)));
+
+describe("envoy-configs/envoy.yaml (wasm filter + singleton service), --concurrency 2", { skip: !BUILT && "run `npm run build` first" }, () => {
+  let echo: EchoUpstream;
+  let host: HostProcess;
+  let adminPort: number;
+  let listenerPort: number;
+
+  before(async () => {
+    echo = await startEchoUpstream();
+    adminPort = await freePort();
+    listenerPort = await freePort();
+    const path = await scenarioWithPorts("envoy-configs/envoy.yaml", { adminPort, listenerPort, upstreamPort: echo.port });
+    host = spawnHost(["-c", path, "--concurrency", "2", "--component-log-level", "wasm:debug"]);
+    await waitReady(host, adminPort);
+  });
+
+  after(async () => {
+    await host?.kill();
+    await echo?.close();
+  });
+
+  test("1 MiB each way arrives intact through the wasm filter chain", async () => {
+    const payload = randomPayload(1024 * 1024);
+    const r = await echoExchange(listenerPort, payload);
+    assert.equal(r.receivedSha, r.sentSha);
+    assert.equal(r.gotEnd, true);
+  });
+
+  test("the singleton service runs on main (thread 0) and the filter on the workers", async () => {
+    const err = host.stderr();
+    assert.match(err, /\]\[0\]\[info\]\[wasm\] .*wasm log sentinel_service sentinel: /, "service logs from main with its root prefix");
+    await echoExchange(listenerPort, Buffer.from("x"));
+    const filterThreads = new Set([...host.stderr().matchAll(/\]\[(\d+)\]\[debug\]\[wasm\] .*wasm log sentinel_filter sentinel_filter sentinel: /g)]
+      .map((m) => m[1]));
+    assert.ok(filterThreads.size > 0, "filter debug logs on connections");
+    assert.ok(!filterThreads.has("0"), "no connection is handled on main");
+  });
+
+  test("the filter's wasmcustom counters are one stat summed over both workers", async () => {
+    const before = await adminStats(adminPort);
+    const N = 20;
+    await Promise.all(Array.from({ length: N }, (_, i) => echoExchange(listenerPort, Buffer.from(`c${i}`))));
+    const p = `listener.127.0.0.1_${listenerPort}`;
+    const after = await pollUntil("connections to finish", async () => {
+      const s = await adminStats(adminPort);
+      return s.get(`${p}.downstream_cx_active`) === 0 ? s : undefined;
+    });
+    const delta = (n: string) => (after.get(n) ?? 0) - (before.get(n) ?? 0);
+    assert.equal(delta("wasmcustom.sentinel.filter.cx_total"), N);
+    assert.equal(after.get("wasmcustom.sentinel.filter.cx_active"), 0);
+    assert.ok(delta(`${p}.worker_0.downstream_cx_total`) > 0 && delta(`${p}.worker_1.downstream_cx_total`) > 0,
+      "both workers (each with its own filter VM) took connections");
+    const prom = await (await fetch(`http://127.0.0.1:${adminPort}/stats/prometheus`)).text();
+    assert.match(prom, /^# TYPE sentinel_filter_cx_total counter\nsentinel_filter_cx_total\{\} \d+$/m);
+  });
+
+  test("SIGTERM with an open connection: runtimes shut down and the process exits 0", async () => {
+    const s = await openConnection(listenerPort);
+    s.on("error", () => {});
+    s.on("end", () => s.end());
+    const closed = new Promise<void>((r) => s.on("close", () => r()));
+    host.proc.kill("SIGTERM");
+    assert.equal(await host.exited, 0);
+    await closed;
+  });
+});
