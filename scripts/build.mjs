@@ -33,6 +33,16 @@ function targets() {
   };
   mod("filter");
   mod("service");
+  // ABI-layer probe modules (abi/test/modules/*.ts), release and debug, for abi/test/*.test.ts.
+  const abiTestModules = "abi/test/modules";
+  if (existsSync(abiTestModules)) {
+    for (const f of readdirSync(abiTestModules)) {
+      if (!f.endsWith(".ts")) continue;
+      const entry = join(abiTestModules, f), name = basename(f, ".ts"), srcDirs = [abiTestModules, "abi/assembly"];
+      list.push({ entry, out: `build/abi-test/${name}.wasm`, flags: RELEASE, srcDirs });
+      list.push({ entry, out: `build/abi-test/${name}.debug.wasm`, flags: DEBUG, srcDirs });
+    }
+  }
   const testModules = "host/test/modules";
   if (existsSync(testModules)) {
     for (const f of readdirSync(testModules)) {

@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { checkModule } from "./check-module.ts";
 import { encodeModule, parseModule } from "./wasm-binary.ts";
 import type { FuncType } from "./wasm-binary.ts";
-import { CALLBACKS_0_2_1, L4_CALLBACKS } from "./abi-0-2-1.ts";
+import { CALLBACKS_0_2_1, HOST_FUNCTIONS_0_2_1, L4_CALLBACKS } from "./abi-0-2-1.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const BUILDS = ["filter.wasm", "filter.debug.wasm", "service.wasm", "service.debug.wasm"];
@@ -38,6 +38,18 @@ for (const name of BUILDS) {
     for (const required of ["proxy_abi_version_0_2_1", "memory", "malloc", "_initialize", ...L4_CALLBACKS]) {
       assert.ok(exportNames.includes(required), `${name} does not export ${required}`);
     }
+  });
+}
+
+// The probe calls every hostcall wrapper, so its imports are every declaration in
+// abi/assembly/imports.ts: this checks each declared signature against Envoy's, used or not.
+for (const name of ["abi-test/probe.wasm", "abi-test/probe.debug.wasm"]) {
+  test(`imports: every declaration in abi/assembly/imports.ts matches Envoy (build/${name})`, () => {
+    const bytes = readBuild(name);
+    assert.deepEqual(checkModule(bytes), []);
+    const imported = new Set(parseModule(bytes).imports.map((i) => i.name));
+    const missing = Object.keys(HOST_FUNCTIONS_0_2_1).filter((n) => !imported.has(n));
+    assert.deepEqual(missing, [], "the probe should import the whole ABI 0.2.1 host set");
   });
 }
 
