@@ -1,0 +1,68 @@
+// A connection byte buffer (Envoy Buffer::Instance, reduced): the read buffer that accumulates while
+// a filter stops, and the write buffer held by a stopped write filter.
+import { Status } from "../contracts.ts";
+import type { AbiBuffer } from "../abi/types.ts";
+
+export class ConnBuffer {
+  #data: Uint8Array = new Uint8Array(0);
+
+  get length(): number { return this.#data.length; }
+  bytes(): Uint8Array { return this.#data; }
+
+  add(chunk: Uint8Array): void {
+    if (chunk.length === 0) return;
+    if (this.#data.length === 0) { this.#data = chunk.slice(); return; }
+    const next = new Uint8Array(this.#data.length + chunk.length);
+    next.set(this.#data);
+    next.set(chunk, this.#data.length);
+    this.#data = next;
+  }
+
+  prepend(chunk: Uint8Array): void {
+    const next = new Uint8Array(this.#data.length + chunk.length);
+    next.set(chunk);
+    next.set(this.#data, chunk.length);
+    this.#data = next;
+  }
+
+  drain(n: number): void {
+    this.#data = this.#data.slice(Math.min(n, this.#data.length));
+  }
+
+  /** Removes and returns everything. */
+  take(): Uint8Array {
+    const d = this.#data;
+    this.#data = new Uint8Array(0);
+    return d;
+  }
+}
+
+/**
+ * The view a stream context gets of a live connection buffer (docs §4.2). Once the filter has
+ * continued past it, the view is released: reads see nothing, writes are BadArgument.
+ */
+export class BufferView implements AbiBuffer {
+  readonly #buf: ConnBuffer;
+  released = false;
+  constructor(buf: ConnBuffer) { this.#buf = buf; }
+
+  bytes(): Uint8Array {
+    return this.released ? new Uint8Array(0) : this.#buf.bytes();
+  }
+
+  copyFrom(start: number, length: number, data: Uint8Array): number {
+    if (this.released) return Status.BadArgument;
+    const size = this.#buf.length;
+    if (start === 0) {
+      // drain `length` then prepend: (0,0) prepends, (0,size) replaces everything
+      this.#buf.drain(length);
+      this.#buf.prepend(data);
+      return Status.Ok;
+    }
+    if (start >= size) {
+      this.#buf.add(data);
+      return Status.Ok;
+    }
+    return Status.BadArgument;
+  }
+}

@@ -1,0 +1,399 @@
+// The L4 filter chain of one downstream connection: wasm network filters in order, then tcp_proxy,
+// with Envoy's network FilterManagerImpl semantics (docs §4.1, §4.3, §12.5):
+//  - read filters are initialised lazily, in order; a Stop stops the initialisation of later ones,
+//  - every read re-runs the chain from the top over the whole connection read buffer, so bytes a
+//    filter holds (Stop) are shown again, with a growing length, on the next read,
+//  - write filters (upstream -> downstream) run in reverse order over the held write buffer,
+//  - continue_stream/close_stream act after the Wasm call returns.
+import { PeerType, Status, type SocketAddress, type TcpProxySpec, type Transport, type ConnectionHandler, type PluginSpec, LogLevel } from "../contracts.ts";
+import { BufferType } from "../abi/buffers.ts";
+import { StreamType } from "../abi/stream.ts";
+import { encodeInt64, encodeString, encodeUint64 } from "../abi/properties.ts";
+import type { AbiBuffer } from "../abi/types.ts";
+import { BufferView, ConnBuffer } from "./conn-buffer.ts";
+import type { Context, StreamHooks } from "./context.ts";
+import type { Vm } from "./vm.ts";
+
+type FilterStatus = "continue" | "stop";
+
+interface ReadFilter {
+  onNewConnection(): FilterStatus;
+  onData(buf: ConnBuffer, endStream: boolean): FilterStatus;
+}
+
+/** How one configured wasm filter is installed on a new connection (decided by the ThreadRuntime). */
+export type WasmFilterInstall =
+  | { kind: "wasm"; vm: Vm; root: Context; plugin: PluginSpec; failOpen: boolean }
+  /** The VM failed earlier and the policy is FAIL_CLOSED: a dummy that closes every connection. */
+  | { kind: "fail-closed"; plugin: PluginSpec };
+// (FAIL_OPEN after a failure, or a root that failed to start on this worker: the filter is not installed.)
+
+/** Optional Transport extension: the upstream peer once tcp_proxy is connected (upstream.address/port). */
+export interface UpstreamAddressSource { upstreamAddress(): SocketAddress | undefined }
+
+export interface FilterManagerOptions {
+  transport: Transport;
+  filters: WasmFilterInstall[];
+  tcpProxy: TcpProxySpec;
+  /** Called once when the connection has fully closed (the runtime drops its bookkeeping). */
+  onFinished?: () => void;
+  log?: (level: number, line: string) => void;
+}
+
+interface Entry { filter: ReadFilter; initialized: boolean }
+
+export class FilterManager implements ConnectionHandler {
+  readonly transport: Transport;
+  readonly readBuffer = new ConnBuffer();
+  readonly writeBuffer = new ConnBuffer();
+  readEndStream = false;
+  /** Filter state set through proxy_set_property (Envoy keys it "wasm.<name>"). */
+  readonly filterState = new Map<string, Uint8Array>();
+  #entries: Entry[] = [];
+  #wasm: WasmNetworkFilter[] = [];
+  #tcp: TcpProxyFilter;
+  #state: "open" | "closing" | "closed" = "open";
+  #readDisabled = 0;
+  #onFinished: (() => void) | undefined;
+  readonly log: (level: number, line: string) => void;
+
+  constructor(opts: FilterManagerOptions) {
+    this.transport = opts.transport;
+    this.#onFinished = opts.onFinished;
+    this.log = opts.log ?? (() => {});
+    for (const f of opts.filters) {
+      if (f.kind === "wasm") {
+        const w = new WasmNetworkFilter(this, f.vm, f.root, f.failOpen);
+        this.#wasm.push(w);
+        this.#entries.push({ filter: w, initialized: false });
+      } else {
+        this.#entries.push({ filter: new FailClosedFilter(this), initialized: false });
+      }
+    }
+    this.#tcp = new TcpProxyFilter(this, opts.tcpProxy);
+    this.#entries.push({ filter: this.#tcp, initialized: false });
+  }
+
+  get open(): boolean { return this.#state === "open"; }
+  get state(): string { return this.#state; }
+
+  // -------------------------------------------------------------------------------------------
+  // ConnectionHandler
+
+  onNewConnection(): void {
+    this.#continueReading(-1);
+  }
+
+  onDownstreamData(chunk: Uint8Array, endStream: boolean): void {
+    if (this.#state === "closed") return;
+    this.readBuffer.add(chunk);
+    if (endStream) this.readEndStream = true;
+    // While reading is disabled Envoy does not read: the bytes wait for the re-enable.
+    if (this.#readDisabled > 0 || this.#state !== "open") return;
+    this.#continueReading(-1);
+  }
+
+  onUpstreamConnected(): void {
+    if (this.#state === "closed") return;
+    this.#tcp.upstreamConnected();
+  }
+
+  onUpstreamConnectFailed(reason: string): void {
+    if (this.#state === "closed") return;
+    this.#tcp.connectFailed(reason);
+  }
+
+  onUpstreamData(chunk: Uint8Array, endStream: boolean): void {
+    if (this.#state === "closed") return;
+    this.writeBuffer.add(chunk);
+    // Write filters run in reverse order (Envoy adds them at the front).
+    for (let i = this.#wasm.length - 1; i >= 0; i--) {
+      if (this.#wasm[i].onWrite(this.writeBuffer, endStream) === "stop") return;
+      if (this.#state === "closed") return;
+    }
+    const data = this.writeBuffer.take();
+    if (data.length > 0 || endStream) this.transport.writeDownstream(data, endStream);
+  }
+
+  onUpstreamClosed(reset: boolean): void {
+    if (this.#state === "closed") return;
+    this.#tcp.upstreamClosed(reset);
+  }
+
+  onDownstreamClosed(local: boolean): void {
+    if (this.#state === "closed") return;
+    this.#state = "closed";
+    const peer = local ? PeerType.Local : PeerType.Remote;
+    for (const w of this.#wasm) w.onDownstreamClose(peer);
+    this.#tcp.downstreamClosed();
+    this.#onFinished?.();
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // what filters use
+
+  /** Envoy FilterManagerImpl::onContinueReading: resume after entry `from` (-1: from the top). */
+  #continueReading(from: number): void {
+    for (let i = from + 1; i < this.#entries.length; i++) {
+      if (this.#state !== "open") return;
+      const e = this.#entries[i];
+      if (!e.initialized) {
+        e.initialized = true;
+        if (e.filter.onNewConnection() === "stop" || this.#state !== "open") return;
+      }
+      if (this.readBuffer.length > 0 || this.readEndStream) {
+        if (e.filter.onData(this.readBuffer, this.readEndStream) === "stop" || this.#state !== "open") return;
+      }
+    }
+  }
+
+  continueReadingAfter(filter: ReadFilter): void {
+    if (this.#state !== "open" || this.#readDisabled > 0) return;
+    const idx = this.#entries.findIndex((e) => e.filter === filter);
+    this.#continueReading(idx);
+  }
+
+  readDisable(disable: boolean): void {
+    const was = this.#readDisabled;
+    this.#readDisabled = Math.max(0, this.#readDisabled + (disable ? 1 : -1));
+    if (was === this.#readDisabled) return;
+    this.transport.readDisable(this.#readDisabled > 0);
+    // Envoy fakes a read event when re-enabled with buffered data, so the chain runs from the top again.
+    if (this.#readDisabled === 0 && this.#state === "open" && (this.readBuffer.length > 0 || this.readEndStream)) {
+      this.#continueReading(-1);
+    }
+  }
+
+  /** Connection::close(); flush = FlushWrite. The LocalClose event arrives via onDownstreamClosed. */
+  close(flush: boolean, reason: string): void {
+    if (this.#state !== "open") return;
+    this.#state = "closing";
+    this.transport.closeDownstream(flush, reason);
+  }
+
+  property(path: string[]): Uint8Array | undefined {
+    const t = this.transport;
+    // Segments stay separate: "source\u0000address" as one segment is an unknown name (NotFound).
+    const key = path.join("\u0000");
+    switch (key) {
+      case "source\u0000address": return encodeString(formatAddress(t.source));
+      case "source\u0000port": return encodeInt64(t.source.port);
+      case "destination\u0000address": return encodeString(formatAddress(t.destination));
+      case "destination\u0000port": return encodeInt64(t.destination.port);
+      case "connection\u0000id": case "connection_id": return encodeUint64(t.connectionId);
+      case "connection\u0000mtls": return new Uint8Array([0]);
+      case "connection\u0000requested_server_name": return new Uint8Array(0);
+      case "upstream\u0000address": case "upstream\u0000port": {
+        const up = this.#tcp.connected ? (t as Partial<UpstreamAddressSource>).upstreamAddress?.() : undefined;
+        if (!up) return undefined;
+        return key === "upstream\u0000address" ? encodeString(formatAddress(up)) : encodeInt64(up.port);
+      }
+    }
+    if (path.length === 1) return this.filterState.get(`wasm.${path[0]}`);
+    return undefined;
+  }
+}
+
+function formatAddress(a: SocketAddress): string {
+  return a.address.includes(":") ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** envoy.filters.network.wasm: one stream context, both a read and a write filter. */
+class WasmNetworkFilter implements ReadFilter {
+  readonly #fm: FilterManager;
+  readonly #vm: Vm;
+  readonly #root: Context;
+  readonly #failOpen: boolean;
+  #ctx: Context | undefined;
+  #streamFailed = false;
+  #downView: BufferView | undefined;
+  #upView: BufferView | undefined;
+  #closedTcp = false;
+
+  constructor(fm: FilterManager, vm: Vm, root: Context, failOpen: boolean) {
+    this.#fm = fm;
+    this.#vm = vm;
+    this.#root = root;
+    this.#failOpen = failOpen;
+  }
+
+  /** cpp-host CHECK_FAIL: fail-open continues; fail-closed closes the connection (once) and stops. */
+  #checkFail(): FilterStatus | undefined {
+    if (!this.#vm.failed) return undefined;
+    if (this.#failOpen) return "continue";
+    if (!this.#streamFailed) {
+      this.#streamFailed = true;
+      this.#fm.close(true, "wasm_fail_stream");
+    }
+    return "stop";
+  }
+
+  onNewConnection(): FilterStatus {
+    const failed = this.#checkFail();
+    if (failed) return failed;
+    this.#ctx = this.#vm.createStream(this.#root, this.#hooks());
+    const afterCreate = this.#checkFail();
+    if (afterCreate) return afterCreate;
+    if (!this.#vm.has("proxy_on_new_connection")) return "continue";
+    const r = this.#vm.call("proxy_on_new_connection", this.#ctx, this.#ctx.id);
+    return this.#checkFail() ?? (r === 0 ? "continue" : "stop");
+  }
+
+  onData(buf: ConnBuffer, endStream: boolean): FilterStatus {
+    if (!this.#ctx) return "continue";
+    const failed = this.#checkFail();
+    if (failed) return failed;
+    if (!this.#vm.has("proxy_on_downstream_data")) return "continue";
+    if (this.#downView) this.#downView.released = true;
+    this.#downView = new BufferView(buf);
+    const r = this.#vm.call("proxy_on_downstream_data", this.#ctx, this.#ctx.id, buf.length, endStream ? 1 : 0);
+    const status = this.#checkFail() ?? (r === 0 ? "continue" : "stop");
+    if (status === "continue") this.#downView = undefined; // Envoy drops the buffer pointer on Continue
+    return status;
+  }
+
+  onWrite(buf: ConnBuffer, endStream: boolean): FilterStatus {
+    if (!this.#ctx) return "continue";
+    const failed = this.#checkFail();
+    if (failed) return failed;
+    let status: FilterStatus = "continue";
+    if (this.#vm.has("proxy_on_upstream_data")) {
+      if (this.#upView) this.#upView.released = true;
+      this.#upView = new BufferView(buf);
+      const r = this.#vm.call("proxy_on_upstream_data", this.#ctx, this.#ctx.id, buf.length, endStream ? 1 : 0);
+      status = this.#checkFail() ?? (r === 0 ? "continue" : "stop");
+      if (status === "continue") this.#upView = undefined;
+    }
+    // Envoy synthesises the upstream close from the write path's end_stream (peer always Unknown).
+    if (endStream && !this.#vm.failed) {
+      this.#vm.call("proxy_on_upstream_connection_close", this.#ctx, this.#ctx.id, PeerType.Unknown);
+    }
+    return status;
+  }
+
+  onDownstreamClose(peer: number): void {
+    const ctx = this.#ctx;
+    if (!ctx || this.#closedTcp) return;
+    this.#closedTcp = true;
+    this.#releaseViews();
+    if (this.#vm.failed) { this.#vm.forget(ctx); return; }
+    this.#vm.call("proxy_on_downstream_connection_close", ctx, ctx.id, peer);
+    // onCloseTCP: done (result ignored) -> log -> delete
+    this.#vm.call("proxy_on_done", ctx, ctx.id);
+    this.#vm.call("proxy_on_log", ctx, ctx.id);
+    this.#vm.call("proxy_on_delete", ctx, ctx.id);
+    this.#vm.forget(ctx);
+  }
+
+  #releaseViews(): void {
+    if (this.#downView) this.#downView.released = true;
+    if (this.#upView) this.#upView.released = true;
+    this.#downView = this.#upView = undefined;
+  }
+
+  #hooks(): StreamHooks {
+    const fm = this.#fm;
+    return {
+      getBuffer: (type: number): AbiBuffer | undefined => {
+        if (type === BufferType.DownstreamData) return this.#downView;
+        if (type === BufferType.UpstreamData) return this.#upView;
+        return undefined;
+      },
+      getProperty: (path) => fm.property(path),
+      setProperty: (path, value) => {
+        fm.filterState.set(`wasm.${path}`, value);
+        return Status.Ok;
+      },
+      continueStream: (type) => {
+        if (type === StreamType.Upstream) return Status.Unimplemented;
+        if (type === StreamType.Downstream) {
+          this.#vm.afterCall(() => {
+            if (this.#downView) this.#downView.released = true;
+            this.#downView = undefined;
+            fm.continueReadingAfter(this);
+          });
+        }
+        return Status.Ok;
+      },
+      closeStream: (type) => {
+        if (type === StreamType.Downstream || type === StreamType.Upstream) {
+          const reason = type === StreamType.Downstream ? "wasm_downstream_close" : "wasm_upstream_close";
+          this.#vm.afterCall(() => fm.close(true, reason));
+        }
+        return Status.Ok;
+      },
+    };
+  }
+}
+
+/** Installed in place of a failed FAIL_CLOSED plugin: closes every new connection. */
+class FailClosedFilter implements ReadFilter {
+  readonly #fm: FilterManager;
+  constructor(fm: FilterManager) { this.#fm = fm; }
+  onNewConnection(): FilterStatus {
+    this.#fm.close(true, "wasm_fail_stream");
+    return "stop";
+  }
+  onData(): FilterStatus { return "stop"; }
+}
+
+/** envoy.filters.network.tcp_proxy reduced to one upstream: connect on init, forward both ways. */
+class TcpProxyFilter implements ReadFilter {
+  readonly #fm: FilterManager;
+  readonly spec: TcpProxySpec;
+  connected = false;
+  #connecting = false;
+  #upstreamGone = false;
+  #sentEndStream = false;
+
+  constructor(fm: FilterManager, spec: TcpProxySpec) {
+    this.#fm = fm;
+    this.spec = spec;
+  }
+
+  onNewConnection(): FilterStatus {
+    this.#connecting = true;
+    // No downstream reads until the upstream is there (tcp_proxy initializeUpstreamConnection).
+    this.#fm.readDisable(true);
+    this.#fm.transport.connectUpstream();
+    return "stop";
+  }
+
+  onData(buf: ConnBuffer, endStream: boolean): FilterStatus {
+    if (!this.connected || this.#sentEndStream) return "stop";
+    const data = buf.take();
+    if (data.length > 0 || endStream) this.#fm.transport.writeUpstream(data, endStream);
+    if (endStream) this.#sentEndStream = true;
+    return "stop";
+  }
+
+  upstreamConnected(): void {
+    if (!this.#connecting) return;
+    this.#connecting = false;
+    this.connected = true;
+    this.#fm.readDisable(false);
+  }
+
+  connectFailed(reason: string): void {
+    this.#connecting = false;
+    this.#upstreamGone = true;
+    this.#fm.log(LogLevel.debug, `tcp_proxy ${this.spec.statPrefix}: upstream connect failed: ${reason}`);
+    this.#fm.close(false, `upstream_connect_failed: ${reason}`);
+  }
+
+  upstreamClosed(reset: boolean): void {
+    this.#upstreamGone = true;
+    this.connected = false;
+    // tcp_proxy closes the downstream with FlushWrite on any upstream close event.
+    this.#fm.close(true, reset ? "upstream_reset" : "upstream_closed");
+  }
+
+  downstreamClosed(): void {
+    if ((this.connected || this.#connecting) && !this.#upstreamGone) {
+      this.#upstreamGone = true;
+      this.#fm.transport.closeUpstream();
+    }
+  }
+}

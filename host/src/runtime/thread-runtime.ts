@@ -1,0 +1,288 @@
+// What one thread of the host runs (contracts.ts ThreadRuntimeApi):
+//   main:   a canary per plugin (a false from vm_start/configure rejects the config), then the
+//           singleton Wasm services;
+//   worker: one VM per distinct vm_key, one root context per plugin key; a FilterManager per accepted
+//           connection, with each plugin's failure policy applied when its VM has failed.
+import { createHash } from "node:crypto";
+import { LogLevel, type ConnectionHandler, type HostConfig, type ListenerSpec, type PluginSpec, type TcpProxySpec, type ThreadEnv, type ThreadRuntimeApi, type Transport } from "../contracts.ts";
+import type { Context } from "./context.ts";
+import { FilterManager, type WasmFilterInstall } from "./filter-manager.ts";
+import { Vm } from "./vm.ts";
+import { loadWasmModule, type LoadedModule } from "./wasm-module.ts";
+
+/** The configuration cannot run (Envoy: startup fails / the xDS update is NACKed). */
+export class ConfigRejected extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigRejected";
+  }
+}
+
+export interface ThreadRuntimeOptions {
+  config: HostConfig;
+  env: ThreadEnv;
+  role: "main" | "worker";
+  /** Compiled modules by code path (compiled once on main); missing ones are loaded from disk. */
+  modules?: Map<string, WebAssembly.Module | LoadedModule>;
+  /** FAIL_RELOAD: first backoff in ms (Envoy reload_config.backoff base interval, default 1 s). */
+  reloadBackoffMs?: number;
+}
+
+type Policy = "FAIL_OPEN" | "FAIL_CLOSED" | "FAIL_RELOAD";
+
+/** One plugin (plugin key) on this thread. */
+interface PluginSlot {
+  plugin: PluginSpec;
+  vmKey: string;
+  module: LoadedModule;
+  vm: Vm | undefined;
+  root: Context | undefined;
+  policy: Policy;
+  failOpen: boolean;
+  reloadAttempts: number;
+  reloadAtMs: number;
+}
+
+interface ListenerChain { spec: ListenerSpec; slots: PluginSlot[]; tcp: TcpProxySpec }
+
+const MAX_RELOAD_BACKOFF_MS = 10_000;
+
+export function vmKey(p: PluginSpec, m: LoadedModule): string {
+  return createHash("sha256").update(p.vmId).update("\0").update(p.vmConfiguration).update("\0").update(m.sha256).digest("hex");
+}
+
+function pluginKey(p: PluginSpec, vmk: string): string {
+  return createHash("sha256").update(p.name).update("\0").update(p.rootId).update("\0")
+    .update(p.pluginConfiguration).update("\0").update(vmk).digest("hex");
+}
+
+function policyOf(p: PluginSpec): { policy: Policy; failOpen: boolean } {
+  const failOpen = p.failOpen || p.failurePolicy === "FAIL_OPEN";
+  return { policy: failOpen ? "FAIL_OPEN" : p.failurePolicy, failOpen };
+}
+
+export class ThreadRuntime implements ThreadRuntimeApi {
+  readonly env: ThreadEnv;
+  readonly role: "main" | "worker";
+  readonly config: HostConfig;
+  #modules = new Map<string, LoadedModule>();
+  #vms = new Map<string, Vm>();
+  #byInstance = new Map<number, Vm>();
+  #slots = new Map<string, PluginSlot>();
+  #listeners = new Map<string, ListenerChain>();
+  #services: PluginSlot[] = [];
+  #clusterNames: Set<string>;
+  #reloadBackoffMs: number;
+
+  static async create(opts: ThreadRuntimeOptions): Promise<ThreadRuntime> {
+    const rt = new ThreadRuntime(opts);
+    rt.#loadModules(opts.modules);
+    if (opts.role === "main") {
+      rt.#runCanaries();
+      rt.#startServices();
+    } else {
+      rt.#startWorker();
+    }
+    return rt;
+  }
+
+  private constructor(opts: ThreadRuntimeOptions) {
+    this.env = opts.env;
+    this.role = opts.role;
+    this.config = opts.config;
+    this.#clusterNames = new Set(opts.config.clusters.map((c) => c.name));
+    this.#reloadBackoffMs = opts.reloadBackoffMs ?? 1000;
+  }
+
+  #plugins(): { filters: PluginSpec[]; services: PluginSpec[] } {
+    const filters: PluginSpec[] = [];
+    for (const l of this.config.listeners) for (const f of l.filters) if (f.kind === "wasm") filters.push(f.plugin);
+    return { filters, services: this.config.wasmServices };
+  }
+
+  #loadModules(given: Map<string, WebAssembly.Module | LoadedModule> | undefined): void {
+    const { filters, services } = this.#plugins();
+    for (const p of [...filters, ...services]) {
+      if (this.#modules.has(p.codePath)) continue;
+      const g = given?.get(p.codePath);
+      try {
+        const m = g && !(g instanceof WebAssembly.Module) ? g : loadWasmModule(p.codePath, g);
+        this.#modules.set(p.codePath, m);
+      } catch (e) {
+        this.#log(LogLevel.error, `Wasm VM failed ${(e as Error).message}`);
+        this.#log(LogLevel.critical, `Plugin ${p.name} failed to load`);
+        throw new ConfigRejected(`Unable to create Wasm plugin ${p.name}: ${(e as Error).message}`);
+      }
+    }
+  }
+
+  #log(level: number, line: string): void {
+    if (level >= this.env.wasmLogLevel()) this.env.emitLog(level, "wasm", line);
+  }
+
+  #newVm(p: PluginSpec, module: LoadedModule): Vm {
+    const vm = Vm.create({
+      module, env: this.env, vmId: p.vmId, vmConfiguration: p.vmConfiguration,
+      environmentVariables: p.environmentVariables, clusterNames: this.#clusterNames,
+    });
+    this.#byInstance.set(vm.instanceId, vm);
+    return vm;
+  }
+
+  /** Gets (or creates) the slot of a plugin on this thread and starts its root context. */
+  #slot(p: PluginSpec, shareVm: boolean): PluginSlot {
+    const module = this.#modules.get(p.codePath)!;
+    const vk = vmKey(p, module);
+    const key = pluginKey(p, vk);
+    const existing = this.#slots.get(key);
+    if (existing) return existing;
+    let vm = shareVm ? this.#vms.get(vk) : undefined;
+    if (!vm) {
+      vm = this.#newVm(p, module);
+      if (shareVm) this.#vms.set(vk, vm);
+    }
+    const slot: PluginSlot = { plugin: p, vmKey: vk, module, vm, root: undefined, ...policyOf(p), reloadAttempts: 0, reloadAtMs: 0 };
+    this.#slots.set(key, slot);
+    this.#startRoot(slot);
+    return slot;
+  }
+
+  #startRoot(slot: PluginSlot): boolean {
+    const vm = slot.vm!;
+    if (vm.failed) return false;
+    const { root, ok, reason } = vm.startRoot(slot.plugin);
+    if (!ok) {
+      this.#log(LogLevel.error, `Plugin ${slot.plugin.name} failed to start on thread ${this.env.threadId}: ${reason}`);
+      return false;
+    }
+    slot.root = root;
+    vm.onFail = () => this.#onVmFailed(vm);
+    return true;
+  }
+
+  #onVmFailed(vm: Vm): void {
+    const now = this.#nowMs();
+    for (const s of this.#slots.values()) {
+      if (s.vm !== vm || s.policy !== "FAIL_RELOAD") continue;
+      const backoff = Math.min(this.#reloadBackoffMs * 2 ** s.reloadAttempts, MAX_RELOAD_BACKOFF_MS);
+      s.reloadAtMs = now + backoff;
+    }
+  }
+
+  #nowMs(): number {
+    return Number(this.env.monotonicNs() / 1_000_000n);
+  }
+
+  #runCanaries(): void {
+    const { filters, services } = this.#plugins();
+    const seen = new Set<string>();
+    for (const p of [...filters, ...services]) {
+      const module = this.#modules.get(p.codePath)!;
+      const key = pluginKey(p, vmKey(p, module));
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const canary = this.#newVm(p, module);
+      const reason = canary.failed ? canary.failMessage : (() => {
+        const r = canary.startRoot(p);
+        return r.ok ? "" : r.reason;
+      })();
+      canary.destroy();
+      this.#byInstance.delete(canary.instanceId);
+      if (reason !== "") {
+        this.#log(LogLevel.critical, `Plugin ${p.name} failed to load`);
+        throw new ConfigRejected(`Unable to create Wasm plugin ${p.name}: ${reason}`);
+      }
+    }
+  }
+
+  #startServices(): void {
+    for (const p of this.config.wasmServices) {
+      const slot = this.#slot(p, true);
+      this.#services.push(slot);
+    }
+  }
+
+  #startWorker(): void {
+    for (const l of this.config.listeners) {
+      const slots: PluginSlot[] = [];
+      let tcp: TcpProxySpec | undefined;
+      for (const f of l.filters) {
+        if (f.kind === "wasm") slots.push(this.#slot(f.plugin, true));
+        else tcp = f;
+      }
+      if (!tcp) throw new ConfigRejected(`listener ${l.name}: the filter chain must end with tcp_proxy`);
+      this.#listeners.set(l.name, { spec: l, slots, tcp });
+    }
+  }
+
+  /** The failure policy, applied when a connection is created (docs §9). */
+  #install(slot: PluginSlot): WasmFilterInstall | undefined {
+    if (slot.vm && !slot.vm.failed && slot.root) {
+      return { kind: "wasm", vm: slot.vm, root: slot.root, plugin: slot.plugin, failOpen: slot.failOpen };
+    }
+    if (!slot.vm?.failed) return undefined; // the root did not start on this thread: silently skipped
+    if (slot.policy === "FAIL_OPEN") return undefined;
+    if (slot.policy === "FAIL_RELOAD" && this.#nowMs() >= slot.reloadAtMs && this.#reload(slot)) {
+      return { kind: "wasm", vm: slot.vm!, root: slot.root!, plugin: slot.plugin, failOpen: slot.failOpen };
+    }
+    return { kind: "fail-closed", plugin: slot.plugin };
+  }
+
+  /** FAIL_RELOAD: a fresh VM for the vm_key (state lost), every plugin on it restarted. */
+  #reload(slot: PluginSlot): boolean {
+    const old = slot.vm!;
+    const vm = this.#newVm(slot.plugin, slot.module);
+    this.#vms.set(slot.vmKey, vm);
+    this.#byInstance.delete(old.instanceId);
+    let ok = true;
+    for (const s of this.#slots.values()) {
+      if (s.vm !== old) continue;
+      s.vm = vm;
+      s.root = undefined;
+      s.reloadAttempts++;
+      if (!this.#startRoot(s)) ok = false;
+    }
+    if (!ok || vm.failed) {
+      this.#onVmFailed(vm);
+      return false;
+    }
+    this.#log(LogLevel.info, `Plugin ${slot.plugin.name}: reloaded its Wasm VM after a failure`);
+    return true;
+  }
+
+  createConnection(listenerName: string, transport: Transport): ConnectionHandler {
+    const chain = this.#listeners.get(listenerName);
+    if (!chain) throw new Error(`ThreadRuntime.createConnection: no listener named "${listenerName}" on ${this.role} thread ${this.env.threadId}`);
+    const filters: WasmFilterInstall[] = [];
+    for (const s of chain.slots) {
+      const install = this.#install(s);
+      if (install) filters.push(install);
+    }
+    return new FilterManager({
+      transport, filters, tcpProxy: chain.tcp,
+      log: (level, line) => { if (level >= this.env.wasmLogLevel()) this.env.emitLog(level, "filter", line); },
+    });
+  }
+
+  deliverQueueReady(vmInstanceId: number, rootContextId: number, token: number): void {
+    const vm = this.#byInstance.get(vmInstanceId);
+    if (!vm || vm.failed) return; // owner gone or failed: dropped, the data stays queued
+    vm.onQueueReady(rootContextId, token);
+  }
+
+  shutdown(): void {
+    const vms = new Set<Vm>();
+    for (const s of this.#slots.values()) if (s.vm) vms.add(s.vm);
+    for (const vm of vms) vm.shutdown();
+  }
+
+  // read-outs for tests and the admin side
+  vmFor(pluginName: string): Vm | undefined {
+    for (const s of this.#slots.values()) if (s.plugin.name === pluginName) return s.vm;
+    return undefined;
+  }
+
+  vms(): Vm[] {
+    return [...this.#byInstance.values()];
+  }
+}

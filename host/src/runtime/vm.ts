@@ -1,0 +1,399 @@
+// One instance of a module on one thread (a "Wasm VM" in Envoy's words): instantiation, start-up
+// under the allowlist, root and stream contexts, calls into the module with trap handling, timers,
+// queue wake-ups, and the memory/allocator side of every host function.
+import { LogLevel, MetricKind, Status, type PluginSpec, type ThreadEnv } from "../contracts.ts";
+import { INIT_ALLOWED, MALLOC_ALLOWED } from "../abi/index.ts";
+import type { AbiContext, AbiHost, VmMetrics } from "../abi/types.ts";
+import { Context, type StreamHooks } from "./context.ts";
+import type { LoadedModule } from "./wasm-module.ts";
+
+export interface VmOptions {
+  module: LoadedModule;
+  env: ThreadEnv;
+  vmId: string;
+  vmConfiguration: Uint8Array;
+  environmentVariables?: Record<string, string>;
+  clusterNames?: ReadonlySet<string>;
+}
+
+/** Thrown by a host function to trap the calling module (cpp-host's trap()). */
+export class HostTrap extends Error {}
+
+let nextInstanceSeq = 1;
+const DECODER = new TextDecoder();
+
+/** Envoy's metric id scheme: low two bits are the kind, ids step by 4 (docs §7). */
+const METRIC_ID_STEP = 4;
+
+export class Vm implements AbiHost {
+  readonly env: ThreadEnv;
+  readonly vmId: string;
+  readonly vmConfiguration: Uint8Array;
+  readonly abiVersion: string;
+  readonly instanceId: number;
+  readonly environmentVariables: Record<string, string>;
+  readonly clusterNames: ReadonlySet<string>;
+  readonly module: LoadedModule;
+  readonly metrics: VmMetrics;
+  failed = false;
+  failMessage = "";
+  /** Called once when the VM fails (the runtime applies the plugin's failure policy). */
+  onFail: ((message: string) => void) | undefined;
+
+  #exports: Record<string, any> = {};
+  #memory: WebAssembly.Memory | undefined;
+  #allowed: ReadonlySet<string> | null = null;
+  #contexts = new Map<number, Context>();
+  #nextContextId = 1;
+  #stack: Context[] = [];
+  #effectiveId = 0;
+  #depth = 0;
+  #afterCall: (() => void)[] = [];
+  readonly vmContext: Context;
+  #metricIds = new Map<number, { stat: number; kind: number }>();
+  #nextMetricId = [MetricKind.Counter + METRIC_ID_STEP, MetricKind.Gauge + METRIC_ID_STEP, MetricKind.Histogram + METRIC_ID_STEP];
+  #destroyed = false;
+
+  /** Instantiates and runs _initialize/main or _start. A trap leaves the VM failed; it never throws for that. */
+  static create(opts: VmOptions): Vm {
+    const vm = new Vm(opts);
+    vm.#instantiateAndStart();
+    return vm;
+  }
+
+  private constructor(opts: VmOptions) {
+    this.env = opts.env;
+    this.module = opts.module;
+    this.vmId = opts.vmId;
+    this.vmConfiguration = opts.vmConfiguration;
+    this.abiVersion = opts.module.abi;
+    this.environmentVariables = opts.environmentVariables ?? {};
+    this.clusterNames = opts.clusterNames ?? new Set();
+    this.instanceId = opts.env.threadId * 1_000_000 + nextInstanceSeq++;
+    this.vmContext = new Context(this, 0, "vm");
+    this.#contexts.set(0, this.vmContext);
+    this.metrics = {
+      define: (kind, name) => this.#defineMetric(kind, name),
+      lookup: (id) => this.#metricIds.get(id),
+    };
+  }
+
+  #instantiateAndStart(): void {
+    const imports: Record<string, Record<string, any>> = {};
+    for (const imp of WebAssembly.Module.imports(this.module.module)) {
+      (imports[imp.module] ??= {});
+      if (imp.kind === "memory") {
+        const m = this.module.memoryImport!;
+        this.#memory = new WebAssembly.Memory({ initial: m.min, maximum: m.max });
+        imports[imp.module][imp.name] = this.#memory;
+      } else if (imp.kind === "function") {
+        imports[imp.module][imp.name] = this.#hostFunction(`${imp.module}.${imp.name}`);
+      }
+    }
+    this.#allowed = INIT_ALLOWED; // a start section runs during instantiation
+    this.#stack.push(this.vmContext);
+    try {
+      const instance = new WebAssembly.Instance(this.module.module, imports);
+      this.#exports = instance.exports as Record<string, any>;
+      if (!this.#memory) this.#memory = Object.values(this.#exports).find((v) => v instanceof WebAssembly.Memory);
+    } catch (e) {
+      this.#stack.pop();
+      this.#allowed = null;
+      this.fail(`Failed to create new Wasm instance: ${trapText(e)}`);
+      return;
+    }
+    this.#stack.pop();
+    // cpp-host startVm: _initialize then main(0,0) or __main_void; else _start. All restricted.
+    const calls: [string, number[]][] = this.has("_initialize")
+      ? [["_initialize", []], ...(this.has("main") ? [["main", [0, 0]]] : this.has("__main_void") ? [["__main_void", []]] : []) as [string, number[]][]]
+      : this.has("_start") ? [["_start", []]] : [];
+    for (const [name, args] of calls) {
+      this.#allowed = INIT_ALLOWED;
+      this.call(name, this.vmContext, ...args);
+      this.#allowed = null;
+      if (this.failed) return;
+    }
+  }
+
+  #hostFunction(key: string): (...args: any[]) => any {
+    const def = this.module.hostFunctions.get(key);
+    if (!def) throw new Error(`internal: import ${key} passed the load check but has no host function`);
+    const i32 = def.params.map((t) => t === "i32");
+    return (...args: any[]) => {
+      if (this.#allowed && !this.#allowed.has(key)) throw new HostTrap("restricted_callback");
+      for (let i = 0; i < args.length; i++) if (i32[i]) args[i] = args[i] >>> 0;
+      return def.impl(this, ...args);
+    };
+  }
+
+  has(name: string): boolean {
+    return typeof this.#exports[name] === "function";
+  }
+
+  /**
+   * Calls an export for a context. Returns the i32 result (0 for void), or undefined when the export
+   * is missing, the VM has failed, or the call trapped (then the VM is failed).
+   */
+  call(name: string, ctx: Context, ...args: number[]): number | undefined {
+    if (this.failed || this.#destroyed) return undefined;
+    const fn = this.#exports[name];
+    if (typeof fn !== "function") return undefined;
+    const savedEffective = this.#effectiveId;
+    this.#effectiveId = 0;
+    this.#stack.push(ctx);
+    this.#depth++;
+    try {
+      const r = fn(...args);
+      return typeof r === "number" ? r >>> 0 : 0;
+    } catch (e) {
+      this.fail(`Function: ${name} failed: ${trapText(e)}`);
+      return undefined;
+    } finally {
+      this.#stack.pop();
+      this.#effectiveId = savedEffective;
+      this.#depth--;
+      if (this.#depth === 0) this.#runAfterCall();
+    }
+  }
+
+  /** Runs fn once the outermost call into the module has returned (Envoy's addAfterVmCallAction). */
+  afterCall(fn: () => void): void {
+    if (this.#depth === 0) fn();
+    else this.#afterCall.push(fn);
+  }
+
+  #runAfterCall(): void {
+    while (this.#afterCall.length > 0) this.#afterCall.shift()!();
+  }
+
+  fail(message: string): void {
+    if (this.failed) return;
+    this.failed = true;
+    this.failMessage = message;
+    this.env.emitLog(LogLevel.error, "wasm", message);
+    for (const ctx of this.#contexts.values()) this.#stopTimer(ctx);
+    this.onFail?.(message);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // contexts
+
+  /** create(r,0) -> vm_start(r, vm_cfg_len) -> configure(r, plugin_cfg_len). */
+  startRoot(plugin: PluginSpec): { root: Context; ok: boolean; reason: string } {
+    const root = new Context(this, this.#nextContextId++, "root", plugin);
+    this.#contexts.set(root.id, root);
+    root.pluginConfigVisible = true;
+    try {
+      this.call("proxy_on_context_create", root, root.id, 0);
+      if (this.failed) return { root, ok: false, reason: this.failMessage };
+      const started = this.has("proxy_on_vm_start") ? this.call("proxy_on_vm_start", root, root.id, this.vmConfiguration.length) : 1;
+      if (this.failed) return { root, ok: false, reason: this.failMessage };
+      if (started === 0) return { root, ok: false, reason: "proxy_on_vm_start returned false" };
+      const configured = this.has("proxy_on_configure") ? this.call("proxy_on_configure", root, root.id, plugin.pluginConfiguration.length) : 1;
+      if (this.failed) return { root, ok: false, reason: this.failMessage };
+      if (configured === 0) return { root, ok: false, reason: "proxy_on_configure returned false" };
+      return { root, ok: true, reason: "" };
+    } finally {
+      root.pluginConfigVisible = false;
+    }
+  }
+
+  /** A stream context under a root; calls proxy_on_context_create(id, root). */
+  createStream(root: Context, hooks: StreamHooks): Context {
+    const ctx = new Context(this, this.#nextContextId++, "stream", root.plugin, root);
+    ctx.hooks = hooks;
+    this.#contexts.set(ctx.id, ctx);
+    this.call("proxy_on_context_create", ctx, ctx.id, root.id);
+    return ctx;
+  }
+
+  /** Drops a context after on_delete (ids are never reused). */
+  forget(ctx: Context): void {
+    ctx.deleted = true;
+    this.#stopTimer(ctx);
+    this.#contexts.delete(ctx.id);
+  }
+
+  contextById(id: number): AbiContext | undefined {
+    return this.#contexts.get(id);
+  }
+
+  current(): AbiContext {
+    const top = this.#stack[this.#stack.length - 1] ?? this.vmContext;
+    if (this.#effectiveId !== 0) {
+      const eff = this.#contexts.get(this.#effectiveId);
+      if (eff) return eff;
+    }
+    return top;
+  }
+
+  setEffectiveContext(id: number): void {
+    this.#effectiveId = id;
+  }
+
+  get contextCount(): number {
+    return this.#contexts.size;
+  }
+
+  roots(): Context[] {
+    return [...this.#contexts.values()].filter((c) => c.kind === "root");
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // callbacks driven by the thread
+
+  onQueueReady(rootContextId: number, token: number): void {
+    const root = this.#contexts.get(rootContextId);
+    if (!root || root.kind !== "root") return; // owner gone: the notification is dropped
+    this.call("proxy_on_queue_ready", root, root.id, token);
+  }
+
+  setTickPeriod(ctx: AbiContext, periodMs: number): number {
+    const root = this.#contexts.get(ctx.rootContextId);
+    if (!root || root.kind !== "root") return Status.Ok;
+    root.tickPeriodMs = periodMs;
+    this.#stopTimer(root);
+    if (periodMs > 0) this.#armTimer(root);
+    return Status.Ok;
+  }
+
+  #armTimer(root: Context): void {
+    root.tickTimer = this.env.setTimer(root.tickPeriodMs, () => {
+      root.tickTimer = undefined;
+      if (this.failed || this.#destroyed || root.deleted || !this.has("proxy_on_tick")) return;
+      this.call("proxy_on_tick", root, root.id);
+      // Re-armed after on_tick returns, with whatever period is current then (Envoy tickHandler).
+      if (!this.failed && !root.deleted && root.tickPeriodMs > 0) {
+        this.#stopTimer(root);
+        this.#armTimer(root);
+      }
+    });
+  }
+
+  #stopTimer(ctx: Context): void {
+    if (ctx.tickTimer !== undefined) {
+      this.env.cancelTimer(ctx.tickTimer);
+      ctx.tickTimer = undefined;
+    }
+  }
+
+  done(ctx: AbiContext): number {
+    const root = this.#contexts.get(ctx.rootContextId);
+    if (!root || !root.pendingDone) return Status.NotFound;
+    root.pendingDone = false;
+    // Envoy posts the deletion; it never runs inside the caller's callback.
+    this.env.setTimer(0, () => this.#deleteRoot(root));
+    return Status.Ok;
+  }
+
+  /** Root teardown (docs §3.5): on_done; 1 -> on_delete now, 0 -> wait for proxy_done(). */
+  shutdown(): void {
+    for (const root of this.roots()) {
+      this.#stopTimer(root);
+      if (this.failed) { this.forget(root); continue; }
+      const r = this.has("proxy_on_done") ? this.call("proxy_on_done", root, root.id) : 1;
+      if (r === 0) root.pendingDone = true;
+      else this.#deleteRoot(root);
+    }
+  }
+
+  #deleteRoot(root: Context): void {
+    if (root.deleted) return;
+    this.call("proxy_on_delete", root, root.id);
+    this.forget(root);
+  }
+
+  /** Stops every timer and refuses further calls (a canary after its check, a replaced VM). */
+  destroy(): void {
+    for (const ctx of this.#contexts.values()) this.#stopTimer(ctx);
+    this.#destroyed = true;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // metrics
+
+  #defineMetric(kind: number, name: string): number | undefined {
+    const stat = this.env.store.defineMetric(kind as 0 | 1 | 2, `wasmcustom.${name}`);
+    if (stat < 0) return undefined;
+    const id = this.#nextMetricId[kind];
+    this.#nextMetricId[kind] += METRIC_ID_STEP;
+    this.#metricIds.set(id, { stat, kind });
+    return id;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // memory (all pointers are u32; anything outside the memory is InvalidMemoryAccess)
+
+  #bytes(): Uint8Array {
+    return new Uint8Array(this.#memory!.buffer);
+  }
+
+  read(ptr: number, len: number): Uint8Array | undefined {
+    if (!this.#memory) return undefined;
+    const mem = this.#bytes();
+    if (ptr + len > mem.length) return undefined;
+    return mem.subarray(ptr, ptr + len);
+  }
+
+  readString(ptr: number, len: number): string | undefined {
+    const b = this.read(ptr, len);
+    return b === undefined ? undefined : DECODER.decode(b);
+  }
+
+  writeBytes(ptr: number, data: Uint8Array): boolean {
+    const mem = this.#memory ? this.#bytes() : undefined;
+    if (!mem || ptr + data.length > mem.length) return false;
+    mem.set(data, ptr);
+    return true;
+  }
+
+  writeU32(ptr: number, v: number): boolean {
+    const mem = this.#memory ? this.#bytes() : undefined;
+    if (!mem || ptr + 4 > mem.length) return false;
+    new DataView(mem.buffer).setUint32(ptr, v >>> 0, true);
+    return true;
+  }
+
+  writeU64(ptr: number, v: bigint): boolean {
+    const mem = this.#memory ? this.#bytes() : undefined;
+    if (!mem || ptr + 8 > mem.length) return false;
+    new DataView(mem.buffer).setBigUint64(ptr, BigInt.asUintN(64, v), true);
+    return true;
+  }
+
+  alloc(size: number): number {
+    const saved = this.#allowed;
+    this.#allowed = MALLOC_ALLOWED;
+    let p: number | undefined;
+    try {
+      p = this.call(this.module.allocator, this.vmContext, size);
+    } finally {
+      this.#allowed = saved;
+    }
+    if (p === undefined || p === 0) return 0;
+    return this.read(p, size) ? p : 0;
+  }
+
+  copyOut(data: Uint8Array, ptrPtr: number, sizePtr: number): boolean {
+    let p = 0;
+    if (data.length > 0) {
+      p = this.alloc(data.length);
+      if (p === 0 || !this.writeBytes(p, data)) return false;
+    }
+    return this.writeU32(ptrPtr, p) && this.writeU32(sizePtr, data.length);
+  }
+
+  log(level: number, message: string): number {
+    if (level >= this.env.wasmLogLevel()) {
+      this.env.emitLog(level, "wasm", `wasm log${this.current().logPrefix()}: ${message}`);
+    }
+    return Status.Ok;
+  }
+}
+
+/** V8 reports traps as "Uncaught RuntimeError: <reason>"; host traps keep their own text. */
+function trapText(e: unknown): string {
+  if (e instanceof HostTrap) return e.message;
+  if (e instanceof Error) return `Uncaught ${e.name}: ${e.message}`;
+  return String(e);
+}
