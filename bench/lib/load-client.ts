@@ -85,7 +85,8 @@ export function resolveConfig(partial: Partial<LoadConfig>): LoadConfig {
   int("drainMs", 0, 600_000);
   int("sourceAddresses", 1, 254);
   if (typeof c.reconnect !== "boolean") throw new Error(`load config: reconnect must be true or false`);
-  if (c.mode === "open") parseSchedule(c.schedule);
+  // open loop: the schedule sets the length unless durationMs asks to keep reporting beyond it
+  if (c.mode === "open") c.durationMs = partial.durationMs ?? parseSchedule(c.schedule).durationMs;
   if (c.mode === "closed" && c.durationMs === 0) throw new Error("load config: closed loop needs durationMs > 0");
   if (c.exchanges === 0 && c.mode === "open") throw new Error("load config: exchanges 0 (until the end) is for closed-loop long-lived connections only");
   return c;

@@ -24,6 +24,8 @@ export interface PhaseResult {
   crossChecks: CrossCheck[];
 }
 
+const STATS_SETTLE_MS = 3000;
+
 export type IntervalListener = (r: IntervalReport, target: Target, phase: string) => void;
 
 export async function runClient(config: Partial<LoadConfig>, onInterval?: (r: IntervalReport) => void): Promise<{ summary: SummaryReport; intervals: IntervalReport[] }> {
@@ -60,9 +62,8 @@ export async function measurePhase(opts: {
     { what: "upstream accepted = client connections", stat: "(upstream process)", proxy: upstreamAccepted, clients: summary.connected, ok: upstreamAccepted === summary.connected },
   ];
   if (target.stats && statsBefore && target.config) {
-    const delta = statDelta(statsBefore, await target.stats());
     const cfg = target.config;
-    checks.push(...crossCheck(delta, [
+    const expectations = [
       { what: "listener accepted = client connections", stat: `${cfg.listenerStatPrefix}.downstream_cx_total`, clients: summary.connected },
       ...cfg.tcpStatPrefixes.flatMap((p) => [
         { what: "tcp_proxy connections = client connections", stat: `${p}.downstream_cx_total`, clients: summary.connected },
@@ -70,7 +71,20 @@ export async function measurePhase(opts: {
         { what: "tcp_proxy bytes to downstream = client bytes received", stat: `${p}.downstream_cx_tx_bytes_total`, clients: summary.bytesIn },
       ]),
       ...cfg.clusters.map((c) => ({ what: "cluster upstream connections = upstream accepted", stat: `${c}.upstream_cx_total`, clients: upstreamAccepted })),
-    ]));
+    ];
+    // Proxies may publish counters on a timer (the host batches byte counters, as Envoy's stats
+    // flush): read until everything matches or two reads in a row agree, within STATS_SETTLE_MS.
+    let checksNow: CrossCheck[] = [];
+    let previous = "";
+    const deadline = Date.now() + STATS_SETTLE_MS;
+    for (;;) {
+      checksNow = crossCheck(statDelta(statsBefore, await target.stats()), expectations);
+      const key = JSON.stringify(checksNow.map((c) => c.proxy));
+      if (checksNow.every((c) => c.ok) || key === previous || Date.now() > deadline) break;
+      previous = key;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    checks.push(...checksNow);
   }
   const secs = summary.elapsedMs / 1000;
   return {

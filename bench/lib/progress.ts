@@ -24,6 +24,8 @@ export class Progress {
   }
 
   interval(r: IntervalReport): void {
+    // the short tail interval at the end of a load phase gives meaningless per-second rates
+    if (r.intervalMs < 200) return;
     const secs = r.intervalMs / 1000 || 1;
     const perSec = (n: number) => Math.round(n / secs);
     const mb = (r.bytesIn / 1e6 / secs).toFixed(1);

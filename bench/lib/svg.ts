@@ -32,8 +32,11 @@ export function niceTicks(min: number, max: number, count = 6): number[] {
   const raw = (max - min) / Math.max(1, count);
   const mag = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 5, 10].map((f) => f * mag).find((s) => s >= raw)!;
+  // From the last step at or below min to the first at or above max, so the axis covers the data.
   const ticks: number[] = [];
-  for (let v = Math.ceil(min / step) * step; v <= max + step * 1e-9; v += step) ticks.push(Number(v.toPrecision(12)));
+  const first = Math.floor(min / step + 1e-9);
+  const last = Math.ceil(max / step - 1e-9);
+  for (let k = first; k <= last; k++) ticks.push(Number((k * step).toPrecision(12)));
   return ticks;
 }
 
@@ -52,10 +55,9 @@ function renderPanel(p: Panel, offsetY: number): string {
   for (const s of p.series) for (const [x, y] of s.points) { xs.push(x); if (y !== null) ys.push(y); }
   for (const r of p.refLines ?? []) ys.push(r.y);
   for (const b of p.bands ?? []) xs.push(b.from, b.to);
-  const xMin = xs.length ? Math.min(...xs) : 0;
-  const xMaxRaw = xs.length ? Math.max(...xs) : 1;
-  const xTicks = niceTicks(xMin, xMaxRaw);
-  const xMax = Math.max(xMaxRaw, xTicks[xTicks.length - 1]);
+  const xTicks = niceTicks(xs.length ? Math.min(...xs) : 0, xs.length ? Math.max(...xs) : 1);
+  const xMin = xTicks[0];
+  const xMax = xTicks[xTicks.length - 1];
   const yLo = p.yMin ?? 0;
   const yTicks = niceTicks(yLo, p.yMax ?? (ys.length ? Math.max(...ys, yLo + 1e-9) : 1));
   const yMax = p.yMax ?? yTicks[yTicks.length - 1];
@@ -116,14 +118,27 @@ function renderPanel(p: Panel, offsetY: number): string {
 /** A complete SVG document: a title line, then the panels stacked vertically. */
 export function renderChart(title: string, panels: Panel[], subtitle = ""): string {
   if (panels.length === 0) throw new Error("renderChart: at least one panel is required");
-  const head = 50;
+  const subLines = wrap(subtitle, 140);
+  const head = 36 + 14 * Math.max(1, subLines.length);
   const height = head + panels.length * PANEL_H;
   const body = panels.map((p, i) => renderPanel(p, head + i * PANEL_H)).join("\n");
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${PANEL_W}" height="${height}" viewBox="0 0 ${PANEL_W} ${height}" font-family="sans-serif">
 <rect width="100%" height="100%" fill="#fff"/>
 <text x="${M.left}" y="24" font-size="18" font-weight="bold">${escapeXml(title)}</text>
-<text x="${M.left}" y="42" font-size="11" fill="#555">${escapeXml(subtitle)}</text>
+${subLines.map((l, i) => `<text x="${M.left}" y="${42 + 14 * i}" font-size="11" fill="#555">${escapeXml(l)}</text>`).join("\n")}
 ${body}
 </svg>
 `;
+}
+
+/** Greedy word wrap at `width` characters. */
+export function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let cur = "";
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (cur && cur.length + 1 + word.length > width) { lines.push(cur); cur = word; }
+    else cur = cur ? `${cur} ${word}` : word;
+  }
+  if (cur) lines.push(cur);
+  return lines;
 }
