@@ -15,7 +15,9 @@ export interface CodeFileRef { file: string; resolved: string; path: string }
 
 /**
  * google.protobuf.Any -> the bytes a module reads: StringValue/BytesValue unwrapped, Struct as compact
- * JSON (keys sorted, as protobuf's JSON printer orders map entries), unset -> empty.
+ * JSON, unset -> empty. Envoy prints a Struct in protobuf's map iteration order, which is unspecified;
+ * keys are sorted here so the bytes (and so the plugin key) are deterministic. Modules must not rely
+ * on key order either way.
  */
 export function configurationBytes(any: unknown, anyPath: string): Uint8Array {
   if (any === undefined) return new Uint8Array(0);
