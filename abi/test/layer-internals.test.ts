@@ -144,7 +144,7 @@ for (const build of ["probe.wasm", "probe.debug.wasm"]) {
     e.proxy_on_delete(2);
     assert.equal(e.proxy_on_new_connection(2), 0, "after delete the id is unknown, not a trap");
     const conn = h.logs.filter((l) => l.message.startsWith("probe conn 2 ")).map((l) => l.message.slice(13));
-    assert.deepEqual(conn, ["new", "downstream-close peer=2", "done", "log", "delete", ]);
+    assert.deepEqual(conn, ["new source=null dotted=null connection.id=-1", "downstream-close peer=2", "done", "log", "delete"]);
     h.pluginConfig = new TextEncoder().encode("stats");
     e.proxy_on_configure(1, h.pluginConfig.length);
     assert.match(h.probe("stats")[0], /roots=1 streams=0/);

@@ -15,6 +15,7 @@
 //   queue-register <name>          token (0 = failed)
 //   queue-resolve <vmId|-> <name>  token (0 = not found); "-" = own vm_id
 //   enqueue <token> <text>         status name
+//   send <vmId|-> <queue> <text>   resolve, then enqueue: "<token> <status name>"
 //   counter <name> <delta>         increment status name, then value
 //   gauge <name> <delta> <set>     add(delta) then get, set(set) then get
 //   histogram <name> <value>       record status name
@@ -139,6 +140,10 @@ class ProbeRoot extends RootContext {
       report(line, resolveSharedQueue(t[1] == "-" ? "" : t[1], t[2]).toString());
     } else if (cmd == "enqueue") {
       report(line, wasmResultName(enqueueSharedQueue(<u32>I32.parseInt(t[1]), utf8(t.slice(2).join(" ")))));
+    } else if (cmd == "send") {
+      const token = resolveSharedQueue(t[1] == "-" ? "" : t[1], t[2]);
+      const status = token == 0 ? lastStatus() : enqueueSharedQueue(token, utf8(t.slice(3).join(" ")));
+      report(cmd, token.toString() + " " + wasmResultName(status));
     } else if (cmd == "counter") {
       const c = new Counter(t[1]);
       const s = c.increment(I64.parseInt(t[2]));
@@ -239,7 +244,11 @@ class ProbeConnection extends TcpContext {
   }
 
   onNewConnection(): u32 {
-    this.event("new");
+    const source = getPropertyString(["source", "address"]);
+    const dotted = getPropertyString(["source.address"]);
+    const cid = getPropertyI64(["connection", "id"], -1);
+    this.event("new source=" + (source === null ? "null" : source) + " dotted=" +
+      (dotted === null ? "null" : dotted) + " connection.id=" + cid.toString());
     return FilterStatus.Continue;
   }
 
