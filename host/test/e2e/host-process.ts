@@ -141,3 +141,65 @@ export async function scenarioWithPorts(configFile: string, ports: ScenarioPorts
   edit?.(doc);
   return writeTempConfig(stringify(doc));
 }
+
+export interface WasmPluginYaml {
+  name: string;
+  rootId: string;
+  vmId: string;
+  codePath: string;         // relative to the repository root (the host's cwd)
+  configuration?: string;   // StringValue
+  failOpen?: boolean;
+}
+
+function pluginYaml(p: WasmPluginYaml, indent: string): string {
+  const lines = [
+    `name: ${p.name}`,
+    `root_id: ${p.rootId}`,
+    ...(p.configuration === undefined ? [] : [
+      "configuration:",
+      `  "@type": type.googleapis.com/google.protobuf.StringValue`,
+      `  value: ${JSON.stringify(p.configuration)}`,
+    ]),
+    ...(p.failOpen === undefined ? [] : [`fail_open: ${p.failOpen}`]),
+    "vm_config:",
+    `  vm_id: ${p.vmId}`,
+    "  runtime: envoy.wasm.runtime.v8",
+    `  code: { local: { filename: ${p.codePath} } }`,
+  ];
+  return lines.map((l) => indent + l).join("\n");
+}
+
+/** One listener: the given wasm network filters, then tcp_proxy; optional singleton services. */
+export function wasmYaml(p: { adminPort: number; listenerPort: number; clusterPort: number;
+  filters: WasmPluginYaml[]; services?: WasmPluginYaml[] }): string {
+  const filters = p.filters.map((f) => `
+      - name: envoy.filters.network.wasm
+        typed_config:
+          "@type": type.googleapis.com/envoy.extensions.filters.network.wasm.v3.Wasm
+          config:
+${pluginYaml(f, "            ")}`).join("");
+  const services = (p.services ?? []).map((s) => `
+- name: envoy.bootstrap.wasm
+  typed_config:
+    "@type": type.googleapis.com/envoy.extensions.wasm.v3.WasmService
+    singleton: true
+    config:
+${pluginYaml(s, "      ")}`).join("");
+  return `
+admin:
+  address: { socket_address: { address: 127.0.0.1, port_value: ${p.adminPort} } }
+static_resources:
+  listeners:
+  - name: wasm_in
+    address: { socket_address: { address: 127.0.0.1, port_value: ${p.listenerPort} } }
+    filter_chains:
+    - filters:${filters}
+      - name: envoy.filters.network.tcp_proxy
+        typed_config:
+          "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
+          stat_prefix: wasm_in
+          cluster: backend
+  clusters:${clusterYaml("backend", p.clusterPort, "1s")}
+${services === "" ? "" : `bootstrap_extensions:${services}`}
+`;
+}

@@ -63,13 +63,16 @@ export function randomPayload(bytes: number): Buffer {
 }
 
 /** Connects and waits for the server side to close; resolves how it ended. */
-export function waitForClose(port: number, opts: { send?: Buffer; timeoutMs?: number } = {}): Promise<{ bytes: number; error?: string }> {
+export function waitForClose(port: number, opts: { send?: Buffer; end?: boolean; timeoutMs?: number } = {}): Promise<{ bytes: number; error?: string }> {
   return new Promise((resolve, reject) => {
     const s = net.connect({ host: "127.0.0.1", port, allowHalfOpen: true });
     let bytes = 0;
     let error: string | undefined;
     const timer = setTimeout(() => { s.destroy(); reject(new Error("connection was not closed in time")); }, opts.timeoutMs ?? 10_000);
-    s.on("connect", () => { if (opts.send) s.write(opts.send); });
+    s.on("connect", () => {
+      if (opts.send) s.write(opts.send);
+      if (opts.end) s.end();
+    });
     s.on("data", (d: Buffer) => { bytes += d.length; });
     s.on("end", () => s.end());
     s.on("error", (err: NodeJS.ErrnoException) => { error = err.code ?? err.message; });

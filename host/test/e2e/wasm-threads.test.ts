@@ -1,0 +1,103 @@
+// End to end with test modules (host/test/modules/e2e-*.ts): queue notifications crossing threads, and
+// a trapping filter under fail_open false/true. The host runs as a child process.
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { startEchoUpstream } from "../../src/network/echo-upstream.ts";
+import type { EchoUpstream } from "../../src/network/echo-upstream.ts";
+import { REPO_ROOT, spawnHost, waitReady, wasmYaml, writeTempConfig } from "./host-process.ts";
+import type { HostProcess } from "./host-process.ts";
+import { adminStats, echoExchange, freePort, pollUntil, waitForClose } from "./net-helpers.ts";
+
+const QUEUE_WASM = "build/test-modules/e2e-queue.wasm";
+const TRAP_WASM = "build/test-modules/e2e-trap.wasm";
+const built = (f: string) => existsSync(join(REPO_ROOT, f)) || "run `npm run build` first";
+
+describe("queue-ready notifications cross threads (filter on 2 workers -> singleton on main)", { skip: built(QUEUE_WASM) !== true && "run `npm run build` first" }, () => {
+  let echo: EchoUpstream;
+  let host: HostProcess;
+  let adminPort: number;
+  let listenerPort: number;
+
+  before(async () => {
+    echo = await startEchoUpstream();
+    adminPort = await freePort();
+    listenerPort = await freePort();
+    const path = writeTempConfig(wasmYaml({
+      adminPort, listenerPort, clusterPort: echo.port,
+      filters: [{ name: "producer", rootId: "e2e_producer", vmId: "e2e", codePath: QUEUE_WASM }],
+      services: [{ name: "consumer", rootId: "e2e_consumer", vmId: "e2e", codePath: QUEUE_WASM }],
+    }));
+    host = spawnHost(["-c", path, "--concurrency", "2", "--component-log-level", "wasm:debug"]);
+    await waitReady(host, adminPort);
+  });
+
+  after(async () => {
+    await host?.kill();
+    await echo?.close();
+  });
+
+  test("N enqueues from both workers give N proxy_on_queue_ready calls, all on main", async () => {
+    const N = 24;
+    await Promise.all(Array.from({ length: N }, (_, i) => echoExchange(listenerPort, Buffer.from(`q${i}`))));
+    const stats = await pollUntil("all items consumed", async () => {
+      const s = await adminStats(adminPort);
+      return (s.get("wasmcustom.e2e.items") ?? 0) >= N ? s : undefined;
+    });
+    assert.equal(stats.get("wasmcustom.e2e.enqueued"), N);
+    assert.equal(stats.get("wasmcustom.e2e.items"), N);
+    // Never coalesced: one notification per enqueue (a call may find the queue already drained).
+    assert.equal(stats.get("wasmcustom.e2e.queue_ready"), N);
+    const p = `listener.127.0.0.1_${listenerPort}`;
+    assert.ok((stats.get(`${p}.worker_0.downstream_cx_total`) ?? 0) > 0 && (stats.get(`${p}.worker_1.downstream_cx_total`) ?? 0) > 0,
+      "enqueues came from both worker threads");
+    const consumerThreads = new Set([...host.stderr().matchAll(/\]\[(\d+)\]\[debug\]\[wasm\] .*e2e_consumer: queue ready/g)].map((m) => m[1]));
+    assert.deepEqual([...consumerThreads], ["0"]);
+  });
+});
+
+for (const failOpen of [false, true]) {
+  describe(`a trapping filter with fail_open ${failOpen} (--concurrency 1)`, { skip: built(TRAP_WASM) !== true && "run `npm run build` first" }, () => {
+    let echo: EchoUpstream;
+    let host: HostProcess;
+    let adminPort: number;
+    let listenerPort: number;
+
+    before(async () => {
+      echo = await startEchoUpstream();
+      adminPort = await freePort();
+      listenerPort = await freePort();
+      const path = writeTempConfig(wasmYaml({
+        adminPort, listenerPort, clusterPort: echo.port,
+        filters: [{ name: "trap", rootId: "e2e_trap", vmId: "trap", codePath: TRAP_WASM, failOpen }],
+      }));
+      host = spawnHost(["-c", path, "--concurrency", "1"]);
+      await waitReady(host, adminPort);
+    });
+
+    after(async () => {
+      await host?.kill();
+      await echo?.close();
+    });
+
+    test("a healthy VM proxies; the trap is logged at error; later connections follow the policy", async () => {
+      const ok = await echoExchange(listenerPort, Buffer.from("hello"));
+      assert.equal(ok.receivedSha, ok.sentSha, "before the trap the filter passes data");
+      const trapped = await waitForClose(listenerPort, { send: Buffer.from("trap"), end: true });
+      await pollUntil("trap log", async () => /\[error\]\[wasm\] .*failed/.test(host.stderr()) ? true : undefined);
+      if (failOpen) {
+        assert.equal(trapped.bytes, 4, "fail open: the trapping connection continues (its bytes are echoed)");
+        const after = await echoExchange(listenerPort, Buffer.from("after the trap"));
+        assert.equal(after.receivedSha, after.sentSha, "fail open: later connections bypass the failed filter");
+      } else {
+        assert.equal(trapped.bytes, 0, "fail closed: the trapping connection is closed without data");
+        const after = await waitForClose(listenerPort, { send: Buffer.from("after the trap") });
+        assert.equal(after.bytes, 0, "fail closed: later connections are closed");
+      }
+      // the host itself keeps serving: admin still answers
+      const s = await adminStats(adminPort);
+      assert.equal(s.get("server.live"), 1);
+    });
+  });
+}
