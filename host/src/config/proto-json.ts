@@ -65,6 +65,8 @@ const INT_RANGES: Record<string, [bigint, bigint]> = {
 };
 const WIDE_INTS = new Set(["int64", "sint64", "sfixed64", "uint64", "fixed64"]);
 
+const TYPE_URL_PREFIX = "type.googleapis.com/";
+
 // Envoy's Duration limit is protobuf's: +-10000 years.
 const MAX_DURATION_SECONDS = 315_576_000_000n;
 
@@ -258,11 +260,14 @@ function readAny(raw: unknown, path: string): ProtoAny {
   const url = raw["@type"];
   if (url === undefined) throw new ConfigError(typePath, "required: an Any needs \"@type\": type.googleapis.com/<message name>");
   if (typeof url !== "string") throw new ConfigError(typePath, `expected a type URL string, got ${describe(url)}`);
-  const slash = url.lastIndexOf("/");
-  const full = url.slice(slash + 1);
-  const type = slash > 0 && full !== "" ? resolveMessageType(full) : undefined;
+  // protobuf's JSON parser resolves Any through a pool bound to this one prefix; others are refused.
+  if (!url.startsWith(TYPE_URL_PREFIX)) {
+    throw new ConfigError(typePath, `cannot resolve type URL ${JSON.stringify(url)}: type URLs must be of the form ${TYPE_URL_PREFIX}<full.message.Name>`);
+  }
+  const full = url.slice(TYPE_URL_PREFIX.length);
+  const type = resolveMessageType(full);
   if (!type) {
-    throw new ConfigError(typePath, `cannot resolve type URL ${JSON.stringify(url)}: no message "${full}" in the vendored Envoy API protos (expected type.googleapis.com/<full.message.Name>)`);
+    throw new ConfigError(typePath, `cannot resolve type URL ${JSON.stringify(url)}: no message "${full}" in the vendored Envoy API protos`);
   }
   const resolved = typeName(type);
   const rest: Record<string, unknown> = Object.create(null);
