@@ -1,7 +1,7 @@
 // The HTTP/gRPC host functions. Envoy links them for every module; in a network filter or a Wasm
 // service no header maps or HTTP streams exist, and this host has no HTTP/gRPC async client, so each
 // returns what Envoy returns when the thing asked for is not available (see runtime/README.md).
-import { Status } from "../contracts.ts";
+import { LogLevel, Status } from "../contracts.ts";
 import { envFn, type AbiHost, type HostFnDef } from "./types.ts";
 
 /** WasmHeaderMapType::MAX (HttpCallResponseTrailers). */
@@ -44,10 +44,14 @@ export const headerFns: HostFnDef[] = [
     readable(h, dp, dl, bp, bl, hp, hl) ? Status.Ok : Status.InvalidMemoryAccess),
 ];
 
+function warn(h: AbiHost, line: string): void {
+  if (LogLevel.warn >= h.env.wasmLogLevel()) h.env.emitLog(LogLevel.warn, "wasm", line);
+}
+
 function callout(h: AbiHost, what: string, cluster: string): number {
   // Envoy: an unknown cluster is BadArgument. A known one would start an async request, which this host cannot do.
   if (!h.clusterNames.has(cluster)) return Status.BadArgument;
-  h.env.emitLog(3, "wasm", `wasm ${what} to cluster ${cluster} is not supported by this host`);
+  warn(h, `wasm ${what} to cluster ${cluster} is not supported by this host`);
   return Status.Unimplemented;
 }
 
@@ -71,7 +75,7 @@ export const calloutFns: HostFnDef[] = [
     readable(h, mp, ml) ? Status.NotFound : Status.InvalidMemoryAccess),
   envFn("envoy_resolve_dns", "iii", "i", (h, ap: number, al: number) => {
     if (!readable(h, ap, al)) return Status.InvalidMemoryAccess;
-    h.env.emitLog(3, "wasm", "wasm envoy_resolve_dns is not supported by this host");
+    warn(h, "wasm envoy_resolve_dns is not supported by this host");
     return Status.Unimplemented;
   }),
 ];

@@ -9,6 +9,11 @@ const E = { SUCCESS: 0, BADF: 8, NOTDIR: 20, EFAULT: 21, INVAL: 28, NOENT: 44, N
 const RANDOM_GET_MAX = 64 * 1024;
 const isStdio = (fd: number): boolean => fd === 1 || fd === 2;
 
+/** Envoy's Context::error: a trace-level line on the wasm logger. */
+function trace(h: AbiHost, line: string): void {
+  if (LogLevel.trace >= h.env.wasmLogLevel()) h.env.emitLog(LogLevel.trace, "wasm", line);
+}
+
 /** fd_write / fd_pwrite: gather the iovecs into one log line (trailing \n dropped). */
 function writev(h: AbiHost, fd: number, iovs: number, iovsLen: number, nwrittenPtr: number): number {
   let level: number;
@@ -46,8 +51,8 @@ const WASI: [string, string, string, HostImpl][] = [
   ["fd_pwrite", "iiiIi", "i", (h, fd: number, iovs: number, n: number, _off: bigint, nw: number) => writev(h, fd, iovs, n, nw)],
   ["fd_read", "iiii", "i", () => E.NOSYS],
   ["fd_pread", "iiiIi", "i", () => E.NOSYS],
-  ["fd_seek", "iIii", "i", (h) => { h.env.emitLog(LogLevel.trace, "wasm", "wasi_unstable fd_seek"); return E.SUCCESS; }],
-  ["fd_close", "i", "i", (h) => { h.env.emitLog(LogLevel.trace, "wasm", "wasi_unstable fd_close"); return E.SUCCESS; }],
+  ["fd_seek", "iIii", "i", (h) => { trace(h, "wasi_unstable fd_seek"); return E.SUCCESS; }],
+  ["fd_close", "i", "i", (h) => { trace(h, "wasi_unstable fd_close"); return E.SUCCESS; }],
   ["fd_fdstat_get", "ii", "i", (h, fd: number, out: number) => {
     if (!isStdio(fd)) return E.BADF;
     const stat = new Uint8Array(24);
@@ -120,7 +125,7 @@ const WASI: [string, string, string, HostImpl][] = [
   ["sched_yield", "", "i", () => E.SUCCESS],
   ["poll_oneoff", "iiii", "i", (h, _in: number, _out: number, _n: number, neventsPtr: number) => (h.writeU32(neventsPtr, 0) ? E.SUCCESS : E.EFAULT)],
   // Envoy does not trap here; it records the call at trace level and returns.
-  ["proc_exit", "i", "", (h) => { h.env.emitLog(LogLevel.trace, "wasm", "wasi_unstable proc_exit"); }],
+  ["proc_exit", "i", "", (h) => { trace(h, "wasi_unstable proc_exit"); }],
 ];
 
 export const WASI_MODULES = ["wasi_unstable", "wasi_snapshot_preview1"] as const;

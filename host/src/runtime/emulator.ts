@@ -92,7 +92,11 @@ export class Emulator {
     const modules = new Map<string, LoadedModule>();
     const plugins = [...emu.config.wasmServices];
     for (const l of emu.config.listeners) for (const f of l.filters) if (f.kind === "wasm") plugins.push(f.plugin);
-    for (const p of plugins) if (!modules.has(p.codePath)) modules.set(p.codePath, loadWasmModule(p.codePath));
+    for (const p of plugins) {
+      if (modules.has(p.codePath)) continue;
+      // A module that fails its checks is left to the ThreadRuntime, which rejects the config by plugin name.
+      try { modules.set(p.codePath, loadWasmModule(p.codePath)); } catch { /* reported by ThreadRuntime.create */ }
+    }
     const common = { config: emu.config, modules, reloadBackoffMs: opts.reloadBackoffMs };
     emu.main = await ThreadRuntime.create({ ...common, env: emu.#env(0), role: "main" });
     for (let i = 1; i <= (opts.workers ?? 1); i++) {

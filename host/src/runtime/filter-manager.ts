@@ -173,7 +173,7 @@ export class FilterManager implements ConnectionHandler {
 
   property(path: string[]): Uint8Array | undefined {
     const t = this.transport;
-    // Segments stay separate: "source\u0000address" as one segment is an unknown name (NotFound).
+    // Segments stay separate: a dotted "source.address" as one segment is an unknown name (NotFound).
     const key = path.join("\u0000");
     switch (key) {
       case "source\u0000address": return encodeString(formatAddress(t.source));
