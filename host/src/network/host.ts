@@ -163,7 +163,14 @@ export async function startHost(config: HostConfig, opts: HostOptions): Promise<
           reject(err);
           if (state === "LIVE") void stop(1);
         });
-        w.on("exit", () => reject(new Error(`worker_${i - 1} exited during startup`)));
+        w.on("exit", (code) => {
+          reject(new Error(`worker_${i - 1} exited during startup`));
+          // A worker that vanishes while serving takes its listeners with it: stop like Envoy would.
+          if (state === "LIVE" && stopping === null) {
+            log.log(LogLevel.critical, "main", SRC, `worker_${i - 1} exited unexpectedly (code ${code})`);
+            void stop(1);
+          }
+        });
       }));
     }
     await Promise.all(ready);

@@ -18,9 +18,13 @@ function define(store: SharedStoreApi, kind: 0 | 1 | 2, name: string): number {
   return stat;
 }
 
-/** Envoy's listener stat prefix: the address with ':' replaced by '_' (e.g. 127.0.0.1_10000). */
+/**
+ * Envoy's listener stat prefix: the address as Envoy prints it ("127.0.0.1:10000", "[::1]:10000") with
+ * ':' replaced by '_', e.g. listener.127.0.0.1_10000 or listener.[__1]_10000.
+ */
 export function listenerStatPrefix(address: SocketAddress): string {
-  return `listener.${address.address}_${address.port}`.replace(/:/g, "_");
+  const host = address.address.includes(":") ? `[${address.address}]` : address.address;
+  return `listener.${host}:${address.port}`.replace(/:/g, "_");
 }
 
 export class ListenerStats {
