@@ -113,6 +113,7 @@ const invalidCases: Case[] = [
   { name: "host_env_keys overlapping key_values", edit: (c) => { at.vm(c).environment_variables = { host_env_keys: ["PATH"], key_values: { PATH: "/x" } }; }, path: `${VM}.environment_variables.host_env_keys[0]`, says: "conflict of key space" },
   { name: "stats tag without regex", edit: (c) => { c.stats_config.stats_tags[0] = { tag_name: "envoy.cluster_name" }; }, path: "stats_config.stats_tags[0].regex", says: "is required" },
   { name: "stats tag without name", edit: (c) => { c.stats_config.stats_tags[0] = { regex: "(x)" }; }, path: "stats_config.stats_tags[0].tag_name", says: "is required" },
+  { name: "stats tag name given twice", edit: (c) => { c.stats_config.stats_tags.push({ tag_name: "resource", regex: "(x)" }); }, path: "stats_config.stats_tags[1].tag_name", says: 'tag name "resource" specified twice' },
   { name: "stats tag regex that does not compile", edit: (c) => { c.stats_config.stats_tags[0].regex = "(_resource=("; }, path: "stats_config.stats_tags[0].regex", says: "invalid regex" },
 ];
 

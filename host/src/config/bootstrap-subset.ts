@@ -181,6 +181,13 @@ function readStatsConfig(sc: Msg | undefined): { tags: StatsTagSpec[]; useAllDef
     }
     return { tagName, regex };
   });
+  tags.forEach((t, i) => {
+    const first = tags.findIndex((o) => o.tagName === t.tagName);
+    if (first !== i) {
+      throw new ConfigError(fieldPath(indexPath("stats_config.stats_tags", i), "tag_name"),
+        `tag name ${JSON.stringify(t.tagName)} specified twice (also stats_config.stats_tags[${first}])`);
+    }
+  });
   return { tags, useAllDefaultTags: false };
 }
 
