@@ -101,3 +101,26 @@ for (const failOpen of [false, true]) {
     });
   });
 }
+
+describe("wasm start-up failures reject the configuration (exit 1, as Envoy)", () => {
+  test("the canary's proxy_on_configure returning false", { skip: built("build/filter.wasm") !== true && "run `npm run build` first" }, async () => {
+    const path = writeTempConfig(wasmYaml({
+      adminPort: await freePort(), listenerPort: await freePort(), clusterPort: await freePort(),
+      filters: [{ name: "sentinel_filter", rootId: "sentinel_filter", vmId: "sentinel", codePath: "build/filter.wasm", configuration: "not json" }],
+    }));
+    const host = spawnHost(["-c", path, "--concurrency", "1"]);
+    assert.equal(await host.exited, 1);
+    assert.match(host.stderr(), /\[critical\]\[main\] .*error initializing configuration '.*': .*sentinel_filter/);
+    assert.doesNotMatch(host.stderr(), /all workers listening/);
+  });
+
+  test("a .wasm file that does not exist", async () => {
+    const path = writeTempConfig(wasmYaml({
+      adminPort: await freePort(), listenerPort: await freePort(), clusterPort: await freePort(),
+      filters: [{ name: "f", rootId: "r", vmId: "v", codePath: "build/does-not-exist.wasm", configuration: "{}" }],
+    }));
+    const host = spawnHost(["-c", path, "--concurrency", "1"]);
+    assert.equal(await host.exited, 1);
+    assert.match(host.stderr(), /Failed to load Wasm code from build\/does-not-exist\.wasm/);
+  });
+});
