@@ -121,6 +121,7 @@ describe("wasm start-up failures reject the configuration (exit 1, as Envoy)", (
     }));
     const host = spawnHost(["-c", path, "--concurrency", "1"]);
     assert.equal(await host.exited, 1);
-    assert.match(host.stderr(), /Failed to load Wasm code from build\/does-not-exist\.wasm/);
+    // caught by the config loader already, naming the field
+    assert.match(host.stderr(), /error initializing configuration '.*': .*vm_config\.code\.local\.filename: .*does-not-exist\.wasm/);
   });
 });
