@@ -265,10 +265,8 @@ function readAny(raw: unknown, path: string): ProtoAny {
     throw new ConfigError(typePath, `cannot resolve type URL ${JSON.stringify(url)}: type URLs must be of the form ${TYPE_URL_PREFIX}<full.message.Name>`);
   }
   const full = url.slice(TYPE_URL_PREFIX.length);
-  const type = resolveMessageType(full);
-  if (!type) {
-    throw new ConfigError(typePath, `cannot resolve type URL ${JSON.stringify(url)}: no message "${full}" in the vendored Envoy API protos`);
-  }
+  const { type, problem } = resolveMessageType(full);
+  if (!type) throw new ConfigError(typePath, `cannot resolve type URL ${JSON.stringify(url)}: ${problem}`);
   const resolved = typeName(type);
   const rest: Record<string, unknown> = Object.create(null);
   for (const [k, v] of Object.entries(raw)) if (k !== "@type") rest[k] = v;

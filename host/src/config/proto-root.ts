@@ -73,16 +73,44 @@ function lookupMessage(root: protobuf.Root, fullName: string): protobuf.Type | u
 }
 
 /**
- * Resolve a message by full name, loading its package's .proto files if needed.
- * Returns undefined when no vendored proto defines it.
+ * The first import (transitively) that no include dir provides. Checked before loading because a
+ * failed loadSync leaves the shared Root half-built.
  */
-export function resolveMessageType(fullName: string): protobuf.Type | undefined {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/.test(fullName)) return undefined;
+function missingImport(files: string[], include: string[]): string | undefined {
+  const seen = new Set<string>();
+  const queue = [...files];
+  while (queue.length > 0) {
+    const rel = queue.pop()!;
+    if (seen.has(rel)) continue;
+    seen.add(rel);
+    if (Object.prototype.hasOwnProperty.call(protobuf.common, rel)) continue; // bundled with protobufjs
+    const abs = include.map((d) => path.join(d, rel)).find((p) => fs.existsSync(p));
+    if (abs === undefined) return rel;
+    const source = fs.readFileSync(abs, "utf8");
+    for (const m of source.matchAll(/^\s*import\s+(?:public\s+|weak\s+)?"([^"]+)"\s*;/gm)) queue.push(m[1]);
+  }
+  return undefined;
+}
+
+/** Packages whose .proto files failed to load, with the reason (so a retry costs nothing). */
+const failedPackages = new Map<string, string>();
+
+export type Resolution = { type: protobuf.Type; problem?: undefined } | { type?: undefined; problem: string };
+
+/**
+ * Resolve a message by full name, loading its package's .proto files if needed. `problem` says why a
+ * name cannot be resolved: no such package/message, or a package the vendored subset cannot load.
+ */
+export function resolveMessageType(fullName: string): Resolution {
+  const notFound: Resolution = { problem: `no message "${fullName}" in the vendored Envoy API protos` };
+  if (!/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/.test(fullName)) return notFound;
   const root = protoRoot();
   const hit = lookupMessage(root, fullName);
-  if (hit) return hit;
+  if (hit) return { type: hit };
   const include = (dirs ??= includeDirs());
   for (const rel of packageDirCandidates(fullName)) {
+    const failed = failedPackages.get(rel);
+    if (failed !== undefined) return { problem: failed };
     const files: string[] = [];
     for (const dir of include) {
       const abs = path.join(dir, rel);
@@ -90,14 +118,23 @@ export function resolveMessageType(fullName: string): protobuf.Type | undefined 
       for (const f of fs.readdirSync(abs)) if (f.endsWith(".proto")) files.push(path.join(rel, f));
     }
     if (files.length === 0) continue;
+    const missing = missingImport(files, include);
+    if (missing !== undefined) {
+      const problem = `the vendored proto package ${rel.replaceAll("/", ".")} cannot be loaded: it imports ${missing}, which is not vendored`;
+      failedPackages.set(rel, problem);
+      return { problem };
+    }
     try {
       root.loadSync(files, PARSE_OPTIONS);
-    } catch {
-      // A partial load may leave the shared Root half-resolved: rebuild it next time.
+    } catch (err) {
+      // A partial load may leave the shared Root half-resolved: rebuild it on next use.
       cached = undefined;
-      return undefined;
+      const problem = `the vendored proto package ${rel.replaceAll("/", ".")} cannot be loaded (${(err as Error).message.split("\n")[0]})`;
+      failedPackages.set(rel, problem);
+      return { problem };
     }
-    return lookupMessage(root, fullName);
+    const type = lookupMessage(root, fullName);
+    return type ? { type } : notFound;
   }
-  return undefined;
+  return notFound;
 }

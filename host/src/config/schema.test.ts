@@ -47,6 +47,7 @@ const cases: Case[] = [
   { name: "@type names no known message", edit: (c) => { at.tcp(c)["@type"] = "type.googleapis.com/envoy.extensions.filters.network.nope.v3.Nope"; }, path: `${TCP}.@type`, says: 'cannot resolve type URL "type.googleapis.com/envoy.extensions.filters.network.nope.v3.Nope"' },
   { name: "@type without a URL prefix", edit: (c) => { at.tcp(c)["@type"] = "envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy"; }, path: `${TCP}.@type`, says: "cannot resolve type URL" },
   { name: "@type with another URL prefix", edit: (c) => { at.tcp(c)["@type"] = "example.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy"; }, path: `${TCP}.@type`, says: "type URLs must be of the form type.googleapis.com/<full.message.Name>" },
+  { name: "@type of a v2 message whose imports are not vendored", edit: (c) => { at.tcp(c)["@type"] = "type.googleapis.com/envoy.config.filter.network.tcp_proxy.v2.TcpProxy"; }, path: `${TCP}.@type`, says: "cannot be loaded: it imports envoy/api/v2/" },
   { name: "@type missing", edit: (c) => { delete at.tcp(c)["@type"]; }, path: `${TCP}.@type`, says: "required" },
   { name: "@type not a string", edit: (c) => { at.plugin(c).configuration["@type"] = 7; }, path: `${PLUGIN}.configuration.@type`, says: "expected a type URL string" },
   { name: "@type of an enum, not a message", edit: (c) => { at.plugin(c).configuration["@type"] = "type.googleapis.com/envoy.config.cluster.v3.Cluster.LbPolicy"; }, path: `${PLUGIN}.configuration.@type`, says: "cannot resolve type URL" },
