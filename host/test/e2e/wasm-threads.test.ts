@@ -57,6 +57,46 @@ describe("queue-ready notifications cross threads (filter on 2 workers -> single
   });
 });
 
+describe("queue owned by one worker: notifications from the other worker reach the owner's thread", { skip: built(QUEUE_WASM) !== true && "run `npm run build` first" }, () => {
+  let echo: EchoUpstream;
+  let host: HostProcess;
+  let adminPort: number;
+  let listenerPort: number;
+
+  before(async () => {
+    echo = await startEchoUpstream();
+    adminPort = await freePort();
+    listenerPort = await freePort();
+    const path = writeTempConfig(wasmYaml({
+      adminPort, listenerPort, clusterPort: echo.port,
+      filters: [{ name: "owner", rootId: "e2e_worker_owner", vmId: "e2e_w", codePath: QUEUE_WASM }],
+    }));
+    host = spawnHost(["-c", path, "--concurrency", "2", "--component-log-level", "wasm:debug"]);
+    await waitReady(host, adminPort);
+  });
+
+  after(async () => {
+    await host?.kill();
+    await echo?.close();
+  });
+
+  test("every enqueue, from either worker, notifies the one owner worker", async () => {
+    const N = 24;
+    await Promise.all(Array.from({ length: N }, (_, i) => echoExchange(listenerPort, Buffer.from(`w${i}`))));
+    const stats = await pollUntil("all notifications", async () => {
+      const s = await adminStats(adminPort);
+      return (s.get("wasmcustom.e2e.worker_queue_ready") ?? 0) >= N ? s : undefined;
+    });
+    assert.equal(stats.get("wasmcustom.e2e.worker_queue_ready"), N);
+    const p = `listener.127.0.0.1_${listenerPort}`;
+    assert.ok((stats.get(`${p}.worker_0.downstream_cx_total`) ?? 0) > 0 && (stats.get(`${p}.worker_1.downstream_cx_total`) ?? 0) > 0,
+      "enqueues came from both workers");
+    const threads = new Set([...host.stderr().matchAll(/\]\[(\d+)\]\[debug\]\[wasm\] .*e2e_worker_owner: queue ready/g)].map((m) => m[1]));
+    assert.equal(threads.size, 1, `one owner thread, got ${[...threads]}`);
+    assert.ok(!threads.has("0"), "the owner is a worker, not main");
+  });
+});
+
 for (const failOpen of [false, true]) {
   describe(`a trapping filter with fail_open ${failOpen} (--concurrency 1)`, { skip: built(TRAP_WASM) !== true && "run `npm run build` first" }, () => {
     let echo: EchoUpstream;
