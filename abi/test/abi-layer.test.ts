@@ -35,7 +35,7 @@ for (const build of ["probe.wasm", "probe.debug.wasm"]) {
     const emu = await start(config, { vmConfiguration: "vm-bytes ü" });
     // canary (main) and worker 1 each start the root
     assert.deepEqual(probe(emu, "vm-start"), Array(2).fill(String(Buffer.byteLength("vm-bytes ü"))));
-    assert.deepEqual(probe(emu, "config"), Array(2).fill(`${Buffer.byteLength(config)} 1`));
+    assert.deepEqual(probe(emu, "config"), Array(2).fill(`${Buffer.byteLength(config)} 2`));
     assert.deepEqual(probe(emu, "vm-config"), Array(2).fill("vm-bytes ü"));
     emu.shutdown();
   });

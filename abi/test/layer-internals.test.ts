@@ -169,7 +169,7 @@ for (const build of ["probe.wasm", "probe.debug.wasm"]) {
   test(`config (${build}): getPluginConfig and getVmConfig return the exact bytes`, () => {
     const h = host();
     assert.deepEqual(h.startRoot(1, "abi_probe", "config\nvm-config\n", "vm-conf ü"), [1, 1]);
-    assert.deepEqual(h.probe("config"), [`${"config\nvm-config\n".length} 1`]);
+    assert.deepEqual(h.probe("config"), [`${"config\nvm-config\n".length} 2`]);
     assert.deepEqual(h.probe("vm-config"), ["vm-conf ü"]);
     assert.deepEqual(h.probe("vm-start"), [String(new TextEncoder().encode("vm-conf ü").length)]);
   });

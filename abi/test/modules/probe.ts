@@ -5,7 +5,7 @@
 //
 // Root id "abi_probe". The plugin configuration is a list of commands, one per line, run in
 // onConfigure; each logs one info line "probe <command>: <result>":
-//   config                         echo the configuration size and first line
+//   config                         "<configuration bytes> <command lines>"
 //   vm-config                      echo the VM configuration
 //   property <seg> [<seg>...]      getPropertyString(path) or "null <status>"
 //   property-i64 <seg>...          getPropertyI64(path, -1)
@@ -93,20 +93,22 @@ class ProbeRoot extends RootContext {
       return true;
     }
     const lines = String.UTF8.decode(bytes, false).split("\n");
+    let commands = 0;
+    for (let i = 0; i < lines.length; i++) if (lines[i].trim().length > 0) commands++;
     let ok = true;
     for (let i = 0; i < lines.length; i++) {
       const line = lines[i].trim();
       if (line.length == 0) continue;
-      if (!this.run(line, bytes.byteLength)) ok = false;
+      if (!this.run(line, bytes.byteLength, commands)) ok = false;
     }
     return ok;
   }
 
-  run(line: string, configSize: i32): bool {
+  run(line: string, configSize: i32, commands: i32): bool {
     const t = line.split(" ");
     const cmd = t[0];
     if (cmd == "config") {
-      report(cmd, configSize.toString() + " " + t.length.toString());
+      report(cmd, configSize.toString() + " " + commands.toString());
     } else if (cmd == "vm-config") {
       const vm = this.getVmConfig();
       report(cmd, vm === null ? "null" : String.UTF8.decode(vm, false));
