@@ -1,7 +1,8 @@
 // Compiles test/as/harness.ts with the project's asc flags (scripts/build.mjs) and wraps its raw
 // exports: bytes go in through alloc/free, strings come back as UTF-16 from linear memory.
 import asc from "assemblyscript/asc";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -25,25 +26,42 @@ function abortFlags(): { entries: string[]; use: string } {
   return { entries: ["shared-schema/test/as/abort.ts"], use: "abort=shared-schema/test/as/abort/onAbort" };
 }
 
-export async function compileHarness(): Promise<Uint8Array> {
-  const dir = mkdtempSync(join(tmpdir(), "schema-harness-"));
-  const out = join(dir, "harness.wasm");
+/** Every source the harness is built from: a change in any of them means a rebuild. */
+function sourceKey(entries: string[], flags: string[]): string {
+  const h = createHash("sha256").update(flags.join(" "));
+  const dirs = ["shared-schema/gen/as", "shared-schema/gen/as-test", "shared-schema/assembly", "shared-schema/test/as"];
+  const files = [...entries];
+  for (const d of dirs) {
+    if (!existsSync(join(root, d))) continue;
+    for (const f of readdirSync(join(root, d))) if (f.endsWith(".ts")) files.push(join(d, f));
+  }
+  for (const f of files.sort()) h.update(f).update(readFileSync(join(root, f)));
+  return h.digest("hex").slice(0, 16);
+}
+
+/** The harness wasm, compiled once per source state (cached in the OS temp dir: asc takes seconds). */
+export async function compileHarness(extraFlags: string[] = []): Promise<Uint8Array> {
   const { entries, use } = abortFlags();
+  const flags = ["--runtime", "incremental", "--use", use, "--exportStart", "_initialize", ...extraFlags];
+  const dir = join(tmpdir(), "sentinel-schema-harness");
+  const out = join(dir, `${sourceKey(entries, flags)}.wasm`);
+  if (existsSync(out)) return readFileSync(out);
+  mkdirSync(dir, { recursive: true });
+  const tmp = `${out}.${process.pid}.tmp`;
   const prev = process.cwd();
   process.chdir(root);
   try {
-    const { error, stderr } = await asc.main(["shared-schema/test/as/harness.ts", ...entries, "-o", out,
-      "--runtime", "incremental", "--use", use, "--exportStart", "_initialize", "-O3"], {});
+    const { error, stderr } = await asc.main(["shared-schema/test/as/harness.ts", ...entries, "-o", tmp, ...flags], {});
     if (error) throw new Error(`harness build failed:\n${stderr.toString()}`);
-    return readFileSync(out);
   } finally {
     process.chdir(prev);
-    rmSync(dir, { recursive: true, force: true });
   }
+  renameSync(tmp, out);
+  return readFileSync(out);
 }
 
-export async function loadHarness(): Promise<Harness> {
-  const wasm = await compileHarness();
+export async function loadHarness(extraFlags: string[] = []): Promise<Harness> {
+  const wasm = await compileHarness(extraFlags);
   const aborts: string[] = [];
   let mem: WebAssembly.Memory;
   const imports = {
