@@ -4,6 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ConfigError } from "./config-error.ts";
+import { protoRoot } from "./proto-root.ts";
 import { at, baseConfig, CLUSTER, edited, FILTERS, LISTENER, load, PLUGIN, SERVICE, TCP, VM } from "./test-fixtures.ts";
 import type { Obj } from "./test-fixtures.ts";
 
@@ -152,4 +153,10 @@ test("validating envoy.yaml-sized configs is fast once the protos are loaded", (
   for (let i = 0; i < 20; i++) load(baseConfig());
   const perConfigMs = (performance.now() - t0) / 20;
   assert.ok(perConfigMs < 100, `validation took ${perConfigMs.toFixed(1)} ms per config`);
+});
+
+test("the proto Root is loaded once per process and reused", () => {
+  const first = protoRoot();
+  load(baseConfig());
+  assert.equal(protoRoot(), first);
 });
