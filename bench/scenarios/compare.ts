@@ -43,6 +43,10 @@ export interface VariantFigures {
   proxyCpuUsPerConn: number;   // median over rounds
   proxyCpuMsPerMB: number;     // median over rounds
   errors: number;              // blocked + refused + failed, all phases
+  /** CPU use during the conn/s phases (median, % of one core): who was busy. */
+  proxyCpuPct: number;
+  upstreamCpuPct: number;
+  clientCpuPct: number;
 }
 
 export interface CompareResult {
@@ -55,14 +59,18 @@ export interface CompareResult {
   plannedMs: number;
 }
 
+const INTERVAL_MS = 500;
+/** Starting a load client process between phases (not part of any measurement). */
+const SPAWN_MS = 250;
+
 export function plannedMs(s: CompareSettings, variants: number): number {
-  return variants * (2 * s.warmupMs + s.rounds * (s.cpsMs + s.mbpsMs)) + 5000;
+  return variants * (2 * s.warmupMs + s.rounds * (s.cpsMs + s.mbpsMs) + (2 + 2 * s.rounds) * SPAWN_MS) + 3000;
 }
 
 function phaseConfig(s: CompareSettings, phase: "cps" | "mbps", durationMs: number): Partial<LoadConfig> {
   return phase === "cps"
-    ? { mode: "closed", reconnect: true, connections: s.cpsWorkers, payloadBytes: s.cpsPayloadBytes, exchanges: 1, durationMs, intervalMs: 1000 }
-    : { mode: "closed", reconnect: false, connections: s.mbpsConnections, payloadBytes: s.mbpsPayloadBytes, exchanges: 0, durationMs, intervalMs: 1000 };
+    ? { mode: "closed", reconnect: true, connections: s.cpsWorkers, payloadBytes: s.cpsPayloadBytes, exchanges: 1, durationMs, intervalMs: INTERVAL_MS }
+    : { mode: "closed", reconnect: false, connections: s.mbpsConnections, payloadBytes: s.mbpsPayloadBytes, exchanges: 0, durationMs, intervalMs: INTERVAL_MS };
 }
 
 export async function runCompare(variants: Variant[], s: CompareSettings, progress: Progress): Promise<CompareResult> {
@@ -111,6 +119,9 @@ export async function runCompare(variants: Variant[], s: CompareSettings, progre
       proxyCpuUsPerConn: median(cps.map((p) => p.proxyCpuUsPerConn)),
       proxyCpuMsPerMB: median(mbps.map((p) => p.proxyCpuMsPerMB)),
       errors: mine.reduce((n, p) => n + p.summary.blocked + p.summary.refused + p.summary.failed, 0),
+      proxyCpuPct: round1(median(cps.map((p) => (100 * p.proxyCpuMs) / p.summary.elapsedMs))),
+      upstreamCpuPct: round1(median(cps.map((p) => (100 * p.upstreamCpuMs) / p.summary.elapsedMs))),
+      clientCpuPct: round1(median(cps.map((p) => (100 * p.summary.clientCpuMs) / p.summary.elapsedMs))),
     };
   });
   const mismatches = phases.flatMap((p) => p.crossChecks.filter((c) => !c.ok).map((c) => ({ ...c, target: p.target, phase: p.phase, round: p.round })));
@@ -118,6 +129,23 @@ export async function runCompare(variants: Variant[], s: CompareSettings, progre
     settings: s, variants: figures, skipped, phases, crossCheckMismatches: mismatches,
     crossChecksTotal: phases.reduce((n, p) => n + p.crossChecks.length, 0), plannedMs: progress.plannedMs,
   };
+}
+
+/**
+ * Per round, variant / baseline for conn/s and MB/s (phases next to each other in time, so slow
+ * drift of the machine's load cancels), and the median over rounds.
+ */
+export function pairedRatios(r: CompareResult, key: string, baseKey: string): { connPerSec: number | null; mbPerSec: number | null } {
+  const per = (phase: "cps" | "mbps", pick: (p: PhaseResult) => number) => {
+    const ratios: number[] = [];
+    for (let round = 0; round < r.settings.rounds; round++) {
+      const a = r.phases.find((p) => p.target === key && p.phase === phase && p.round === round);
+      const b = r.phases.find((p) => p.target === baseKey && p.phase === phase && p.round === round);
+      if (a && b && pick(b) > 0) ratios.push(pick(a) / pick(b));
+    }
+    return ratios.length ? Math.round(median(ratios) * 1000) / 1000 : null;
+  };
+  return { connPerSec: per("cps", (p) => p.connPerSec), mbPerSec: per("mbps", (p) => p.mbPerSec) };
 }
 
 export function round1(v: number): number {
@@ -160,13 +188,13 @@ export function comparePanels(r: CompareResult): Panel[] {
 
 export function compareTable(r: CompareResult, baselineKey: string): string {
   const base = r.variants.find((v) => v.key === baselineKey);
-  const rows = [["variant", "conn/s", "vs base", "MB/s", "vs base", "p50 ms", "p99 ms", "proxy CPU µs/conn", "proxy CPU ms/MB", "errors"]];
+  const rows = [["variant", "conn/s", "vs base", "MB/s", "vs base", "p50 ms", "p99 ms", "proxy CPU µs/conn", "proxy CPU ms/MB", "CPU% proxy/upstr/client", "errors"]];
   for (const v of r.variants) {
     rows.push([v.label, v.connPerSec.toFixed(0), fmtRatio(ratio(v.connPerSec, base?.connPerSec)), v.mbPerSec.toFixed(1),
       fmtRatio(ratio(v.mbPerSec, base?.mbPerSec)), v.latencyP50Ms.toFixed(2), v.latencyP99Ms.toFixed(2),
-      v.proxyCpuUsPerConn.toFixed(0), v.proxyCpuMsPerMB.toFixed(2), String(v.errors)]);
+      v.proxyCpuUsPerConn.toFixed(0), v.proxyCpuMsPerMB.toFixed(2), `${v.proxyCpuPct.toFixed(0)}/${v.upstreamCpuPct.toFixed(0)}/${v.clientCpuPct.toFixed(0)}`, String(v.errors)]);
   }
-  for (const sk of r.skipped) rows.push([sk.label, "skipped", "", "", "", "", "", "", "", ""]);
+  for (const sk of r.skipped) rows.push([sk.label, "skipped", "", "", "", "", "", "", "", "", ""]);
   return formatTable(rows);
 }
 

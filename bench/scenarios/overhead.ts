@@ -1,14 +1,14 @@
 // Issue 3's overhead scenario: what each layer costs. Plain Node proxy, host without wasm, host
 // with the filter and no rules, host with filter + service as shipped (envoy-configs/envoy.yaml).
-import { comparePanels, compareTable, plannedMs, ratio, runCompare, type CompareSettings } from "./compare.ts";
+import { comparePanels, compareTable, pairedRatios, plannedMs, ratio, runCompare, type CompareSettings } from "./compare.ts";
 import { hostBothModules, hostEmptyFilter, hostNoFilter, plainProxy } from "./variants.ts";
 import { settingsLine } from "./host-overhead.ts";
 import type { Scenario, ScenarioOptions, ScenarioOutput } from "./types.ts";
 
 export function overheadSettings(quick: boolean, concurrency = 1, rounds?: number): CompareSettings {
   return quick
-    ? { concurrency, rounds: rounds ?? 2, warmupMs: 1000, cpsMs: 2500, mbpsMs: 1500, cpsWorkers: 32, cpsPayloadBytes: 64, mbpsConnections: 4 * concurrency, mbpsPayloadBytes: 65536 }
-    : { concurrency, rounds: rounds ?? 3, warmupMs: 2000, cpsMs: 8000, mbpsMs: 4000, cpsWorkers: 32, cpsPayloadBytes: 64, mbpsConnections: 4 * concurrency, mbpsPayloadBytes: 65536 };
+    ? { concurrency, rounds: rounds ?? 3, warmupMs: 800, cpsMs: 1500, mbpsMs: 1000, cpsWorkers: 64, cpsPayloadBytes: 64, mbpsConnections: 4 * concurrency, mbpsPayloadBytes: 65536 }
+    : { concurrency, rounds: rounds ?? 8, warmupMs: 2000, cpsMs: 4000, mbpsMs: 2500, cpsWorkers: 64, cpsPayloadBytes: 64, mbpsConnections: 4 * concurrency, mbpsPayloadBytes: 65536 };
 }
 
 export const overhead: Scenario = {
@@ -31,6 +31,13 @@ export const overhead: Scenario = {
           emptyFilterVsNoFilter: ratio(empty?.mbPerSec, host.mbPerSec),
           bothModulesVsNoFilter: ratio(both?.mbPerSec, host.mbPerSec),
         },
+        pairedRounds: {
+          hostVsPlainProxy: pairedRatios(r, "host", "plain"),
+          emptyFilterVsNoFilter: empty ? pairedRatios(r, "host-empty", "host") : null,
+          bothModulesVsNoFilter: both ? pairedRatios(r, "host-both", "host") : null,
+        },
+        cpuCostUsPerConn: Object.fromEntries(r.variants.map((v) => [v.key, Math.round(v.proxyCpuUsPerConn)])),
+        latencyP50Ms: Object.fromEntries(r.variants.map((v) => [v.key, v.latencyP50Ms])),
         latencyP99Ms: Object.fromEntries(r.variants.map((v) => [v.key, v.latencyP99Ms])),
         skipped: r.skipped.map((x) => x.key),
         crossCheckMismatches: r.crossCheckMismatches.length,
