@@ -1,7 +1,8 @@
 // Compiles an AssemblyScript test harness with the real compiler (asc.main, --bindings raw) into a
 // temporary folder and instantiates it. Harnesses are cached per (entry, flags) within one process.
 import asc from "assemblyscript/asc";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, mkdtempSync } from "node:fs";
+import { createHash } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join, dirname, basename } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -28,16 +29,37 @@ export interface CompileOptions { rtrace?: boolean; optimize?: boolean }
 
 const cache = new Map<string, Promise<{ module: WebAssembly.Module; jsPath: string }>>();
 
+/** Hash of every source that can affect a harness build, so test processes can share one compile. */
+function sourceHash(args: string[]): string {
+  const hash = createHash("sha256").update(args.join("\0"));
+  const walk = (dir: string) => {
+    if (!existsSync(dir)) return;
+    for (const ent of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const p = join(dir, ent.name);
+      if (ent.isDirectory()) walk(p);
+      else if (p.endsWith(".ts")) hash.update(p).update(readFileSync(p));
+    }
+  };
+  for (const d of ["sentinel/assembly", "sentinel/test/harness", "abi/assembly"]) walk(join(repoRoot, d));
+  return hash.digest("hex").slice(0, 24);
+}
+
 async function build(entry: string, opts: CompileOptions) {
-  const outDir = mkdtempSync(join(tmpdir(), "sentinel-harness-"));
   const name = basename(entry, ".ts");
-  const wasmPath = join(outDir, name + ".wasm");
   const args = [
-    join("sentinel/test/harness", entry), "-o", wasmPath, "--bindings", "raw",
+    join("sentinel/test/harness", entry), "--bindings", "raw",
     "--runtime", "incremental", ...abortArgs(),
     ...(opts.optimize === false ? ["--debug"] : ["-O2"]),
     ...(opts.rtrace ? ["--use", "ASC_RTRACE=1"] : []),
   ];
+  const cacheDir = join(tmpdir(), "sentinel-harness-cache", sourceHash(args));
+  const cachedWasm = join(cacheDir, name + ".wasm");
+  if (existsSync(cachedWasm) && existsSync(join(cacheDir, name + ".js"))) {
+    return { module: await WebAssembly.compile(readFileSync(cachedWasm)), jsPath: join(cacheDir, name + ".js") };
+  }
+  const outDir = mkdtempSync(join(tmpdir(), "sentinel-harness-"));
+  const wasmPath = join(outDir, name + ".wasm");
+  args.splice(1, 0, "-o", wasmPath);
   const prev = process.cwd();
   process.chdir(repoRoot);
   let result;
@@ -48,7 +70,11 @@ async function build(entry: string, opts: CompileOptions) {
   }
   if (result.error) throw new Error(`asc failed for ${entry}:\n${result.stderr.toString()}`);
   const module = await WebAssembly.compile(readFileSync(wasmPath));
-  return { module, jsPath: join(outDir, name + ".js") };
+  // Publish to the cache atomically (rename of a whole folder), so a concurrent test process never
+  // sees half-written files; losing the race is harmless.
+  mkdirSync(dirname(cacheDir), { recursive: true });
+  try { renameSync(outDir, cacheDir); return { module, jsPath: join(cacheDir, name + ".js") }; }
+  catch { return { module, jsPath: join(outDir, name + ".js") }; }
 }
 
 export async function loadHarness(entry: string, opts: CompileOptions = {}): Promise<Harness> {
@@ -78,11 +104,19 @@ export async function loadHarness(entry: string, opts: CompileOptions = {}): Pro
         return 0;
       },
     },
-    rtrace: {
-      oninit() {}, onalloc() { allocs.alloc++; }, onresize() { allocs.resize++; },
-      onmove() { allocs.move++; }, onfree() { allocs.free++; },
-      onvisit() { return true; }, oncollect() {}, oninterrupt() {}, onyield() {},
-    },
+  };
+  // The raw bindings of an ASC_RTRACE build expect `imports.rtrace` to be the rtrace package
+  // (an `Rtrace` class whose install() sets imports.rtrace). That package is not shipped with
+  // assemblyscript 0.28, so this minimal stand-in installs counting hooks instead.
+  const hooks = {
+    oninit() {}, onalloc() { allocs.alloc++; }, onresize() { allocs.resize++; },
+    onmove() { allocs.move++; }, onfree() { allocs.free++; },
+    onvisit() { return true; }, oncollect() {}, oninterrupt() {}, onyield() {},
+    // Memory-access instrumentation hooks of rtrace builds: pass the pointer through.
+    onload(ptr: number) { return ptr; }, onstore(ptr: number) { return ptr; },
+  };
+  imports.rtrace = {
+    Rtrace: class { install(target: Record<string, unknown>) { target.rtrace = hooks; } },
   };
   const exports = await glue.instantiate(module, imports);
   memory = exports.memory;
