@@ -179,8 +179,8 @@ export function readMessage(type: protobuf.Type, input: unknown, path: string): 
 }
 
 /** Fields that newer Envoy releases accept but the vendored API does not know. */
-function unknownHint(typeName: string, key: string): string {
-  if (typeName === "envoy.extensions.wasm.v3.PluginConfig" && (key === "failure_policy" || key === "failurePolicy")) {
+function unknownHint(messageName: string, key: string): string {
+  if (messageName === "envoy.extensions.wasm.v3.PluginConfig" && (key === "failure_policy" || key === "failurePolicy")) {
     return " (failure_policy exists from Envoy 1.33; the vendored API predates it, use fail_open)";
   }
   return "";
@@ -203,7 +203,10 @@ function readMap(field: protobuf.MapField, raw: unknown, path: string): Record<s
   const out: Record<string, unknown> = Object.create(null);
   for (const [k, v] of Object.entries(raw)) {
     const p = keyPath(path, k);
-    if (field.keyType !== "string") readScalar(field.keyType, k, p); // validates the key's spelling
+    // JSON map keys are strings; check they spell a value of the key type.
+    if (field.keyType === "bool") {
+      if (k !== "true" && k !== "false") throw new ConfigError(p, `expected a bool map key ("true" or "false"), got ${JSON.stringify(k)}`);
+    } else if (field.keyType !== "string") readScalar(field.keyType, k, p);
     if (v === null) throw new ConfigError(p, "null is not allowed as a map value");
     out[k] = readSingular(field, v, p);
   }
