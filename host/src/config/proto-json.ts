@@ -77,6 +77,7 @@ export function typeName(t: protobuf.ReflectionObject): string {
 export function describe(v: unknown): string {
   if (v === null || v === undefined) return "null";
   if (Array.isArray(v)) return "a list";
+  if (v instanceof Uint8Array) return "binary data";
   if (typeof v === "object") return "a map";
   if (typeof v === "string") return `the string ${JSON.stringify(v)}`;
   if (typeof v === "bigint" || typeof v === "number") return `the number ${String(v)}`;
