@@ -18,6 +18,8 @@ export interface Harness {
   builderGrows(): number;
   heapBytes(): number;
   aborts: string[];
+  /** The raw wasm exports, for tests of functions beyond this interface. */
+  exports: Record<string, any>;
 }
 
 /** The project's abort handler when it exists, else the stand-in next to the harness. */
@@ -88,6 +90,7 @@ export async function loadHarness(extraFlags: string[] = []): Promise<Harness> {
   };
   return {
     aborts,
+    exports: x,
     verify: (kind, bytes, maxTables = 100_000) => withBytes(bytes, (p, n) => x.verify(Kind[kind], p, n, maxTables) !== 0),
     dump: (kind, bytes, maxElems = 0x7fffffff) => withBytes(bytes, (p, n) => str(x.dump(Kind[kind], p, n, maxElems))),
     random: (kind, seed) => {
