@@ -15,6 +15,19 @@ import type { UpstreamCluster } from "./upstream-cluster.ts";
 
 const SRC = "host/src/network/socket-transport.ts";
 const EMPTY = new Uint8Array(0);
+/** Envoy's delayed_close_timeout default: a FlushWrite close waits at most this long for the peer. */
+const DELAYED_CLOSE_TIMEOUT_MS = 1000;
+
+/** end() after the queued writes, then destroy; a peer that never reads cannot hold the socket open. */
+function flushThenDestroy(socket: net.Socket): void {
+  socket.pause();
+  const timer = setTimeout(() => socket.destroy(), DELAYED_CLOSE_TIMEOUT_MS);
+  socket.end(() => {
+    clearTimeout(timer);
+    socket.destroy();
+  });
+  socket.once("close", () => clearTimeout(timer));
+}
 
 /** What every connection of one listener on one worker shares. */
 export interface ListenerContext {
@@ -166,9 +179,8 @@ export class SocketTransport implements Transport {
     this.closedLocally = true;
     this.debug(`closing downstream (${flush ? "FlushWrite" : "NoFlush"}): ${reason}`);
     const ds = this.ds;
-    if (flush && !ds.writableEnded && ds.writableLength > 0) {
-      ds.pause();
-      ds.end(() => ds.destroy());
+    if (flush && ds.writableLength > 0) {
+      flushThenDestroy(ds);
     } else {
       ds.destroy();
     }
@@ -178,10 +190,9 @@ export class SocketTransport implements Transport {
     const us = this.us;
     if (us === null || us.destroyed) return;
     this.upstreamClosedLocally = true;
-    if (this.upstreamConnected && !us.writableEnded && us.writableLength > 0) {
+    if (this.upstreamConnected && us.writableLength > 0) {
       // Envoy closes the upstream with FlushWrite after a downstream close: queued bytes still go out.
-      us.pause();
-      us.end(() => us.destroy());
+      flushThenDestroy(us);
     } else {
       us.destroy();
     }
