@@ -21,12 +21,15 @@
 //
 //   logging (log.ts):      log.info("msg"), log.debug/trace/warn/error/critical; guard formatting with
 //                          `if (log.enabled(LogLevel.Debug))`. Never log from top-level code.
-//   properties:            getProperty(["source", "address"]) -> ArrayBuffer | null,
+//   properties:            getProperty(["source", "address"]) -> ArrayBuffer | null; on hot paths encode once:
+//                          const P = encodePropertyPath([...]) at top level, then getPropertyEncoded(P),
 //                          getPropertyString(path), getPropertyI64(path, fallback), getPropertyBool, setProperty
 //   shared data:           getSharedData(key) -> { status, value, cas }, setSharedData(key, value, cas = 0),
 //                          updateSharedData(key, update: SharedDataUpdate, maxAttempts) (CAS retry loop)
 //   queues:                registerSharedQueue(name) / resolveSharedQueue(vmId, name) -> token (0 = none),
-//                          enqueueSharedQueue(token, bytes) -> status, dequeueSharedQueue(token) -> bytes | null
+//                          enqueueSharedQueue(token, bytes) -> status, dequeueSharedQueue(token) -> bytes | null,
+//                          new QueueSender(vmId, name).send(bytes) (lazy resolve, retried after NotFound),
+//                          drainSharedQueue(token, consumer: QueueConsumer, maxItems)
 //   metrics:               new Counter(name).increment(delta > 0), new Gauge(name).add/set/get,
 //                          new Histogram(name).record(v); define() them in onVmStart/onConfigure
 //   time:                  nowNs(), nowMs()  (wall clock, no allocation)
@@ -42,8 +45,9 @@ export { log } from "./log";
 export {
   WasmResult, wasmResultName, LogLevel, FilterStatus, BufferType, MapType, StreamType, PeerType, MetricType,
 } from "./types";
+export { QueueSender, QueueConsumer, drainSharedQueue } from "./queue";
 export {
-  encodePropertyPath, getProperty, getPropertyString, getPropertyI64, getPropertyBool, setProperty,
+  encodePropertyPath, getPropertyEncoded, getProperty, getPropertyString, getPropertyI64, getPropertyBool, setProperty,
 } from "./properties";
 export {
   SharedDataValue, getSharedData, setSharedData, SharedDataUpdate, SharedDataUpdateResult, updateSharedData,

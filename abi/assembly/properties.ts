@@ -10,6 +10,11 @@ export function encodePropertyPath(path: string[]): ArrayBuffer {
   return String.UTF8.encode(path.join("\0"), false);
 }
 
+/** Like getProperty, for a path encoded once with encodePropertyPath (no per-call encoding). */
+export function getPropertyEncoded(encodedPath: ArrayBuffer): ArrayBuffer | null {
+  return host.getProperty(encodedPath);
+}
+
 /** Raw value bytes (possibly empty), or null when absent or on error (see lastStatus). */
 export function getProperty(path: string[]): ArrayBuffer | null {
   return host.getProperty(encodePropertyPath(path));

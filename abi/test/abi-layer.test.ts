@@ -100,6 +100,17 @@ for (const build of ["probe.wasm", "probe.debug.wasm"]) {
     emu.shutdown();
   });
 
+  test(`queues (${build}): QueueSender answers NotFound before registration, then resolves lazily`, async () => {
+    const emu = await start("send - late first\nqueue-register late\nsend - late second");
+    const sends = probe(emu, "send");
+    const [token] = probe(emu, "queue-register late");
+    assert.match(token, /^[1-9]\d*$/);
+    // the canary VM runs first: nobody has registered "late" yet
+    assert.deepEqual(sends.slice(0, 2), ["0 NotFound", `${token} Ok`]);
+    assert.ok(sends.slice(2).every((s) => s === `${token} Ok`), JSON.stringify(sends));
+    emu.shutdown();
+  });
+
   test(`metrics (${build}): one stat per name across VMs; counter, gauge, histogram`, async () => {
     const emu = await start("counter probe.c 3\ngauge probe.g 5 7\nhistogram probe.h 42\ncounter probe.c 0");
     assert.deepEqual(probe(emu, "counter probe.c 3"), ["Ok value=3", "Ok value=6"]);

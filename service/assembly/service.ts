@@ -2,7 +2,7 @@
 // when notified (and on each tick, in case a notification was dropped), counts what it received.
 // Aggregation of the reports replaces the drain body later.
 import {
-  registerRootContext, RootContext, Counter, registerSharedQueue, dequeueSharedQueue, lastStatus,
+  registerRootContext, RootContext, Counter, registerSharedQueue, drainSharedQueue, QueueConsumer, lastStatus,
   wasmResultName, log, WasmResult,
 } from "../../abi/assembly";
 import { REPORTS_QUEUE, REPORTS_RECEIVED } from "./stats";
@@ -37,19 +37,19 @@ class ServiceRoot extends RootContext {
   }
 
   drain(): i32 {
-    let n = 0;
-    while (n < MAX_DRAIN) {
-      const item = dequeueSharedQueue(this.queueToken);
-      if (item === null) {
-        const s = lastStatus();
-        if (s != WasmResult.Empty) log.warn("sentinel_service: dequeue failed: " + wasmResultName(s));
-        break;
-      }
-      n++;
-    }
+    const n = drainSharedQueue(this.queueToken, this.reports, MAX_DRAIN);
+    const s = lastStatus();
+    if (s != WasmResult.Empty && s != WasmResult.Ok) log.warn("sentinel_service: dequeue failed: " + wasmResultName(s));
     if (n > 0) this.received.increment(n);
     return n;
   }
+
+  readonly reports: ReportConsumer = new ReportConsumer();
+}
+
+/** Issue-2: reports are only counted; aggregation replaces this. */
+class ReportConsumer extends QueueConsumer {
+  onItem(item: ArrayBuffer): void {}
 }
 
 /** Registers the service's root context factory under ROOT_ID. No hostcall: safe at top level. */

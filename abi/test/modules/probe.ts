@@ -15,7 +15,8 @@
 //   queue-register <name>          token (0 = failed)
 //   queue-resolve <vmId|-> <name>  token (0 = not found); "-" = own vm_id
 //   enqueue <token> <text>         status name
-//   send <vmId|-> <queue> <text>   resolve, then enqueue: "<token> <status name>"
+//   send <vmId|-> <queue> <text>   through a QueueSender kept per root and queue (lazy resolve):
+//                                  "<token> <status name>" (token 0 while unresolved)
 //   counter <name> <delta>         increment status name, then value
 //   gauge <name> <delta> <set>     add(delta) then get, set(set) then get
 //   histogram <name> <value>       record status name
@@ -43,6 +44,7 @@ import {
   closeStream, getHeaderMapValue, addHeaderMapValue, replaceHeaderMapValue, removeHeaderMapValue,
   getHeaderMapPairs, setHeaderMapPairs, getHeaderMapSize, sendLocalResponse, httpCall, grpcCall,
   grpcStream, grpcSend, grpcCancel, grpcClose, callForeignFunction, setProperty, getPropertyBool,
+  QueueSender, QueueConsumer, drainSharedQueue,
 } from "../../assembly";
 
 // Kept in a global so the optimiser cannot drop the allocations that keep the GC busy.
@@ -58,6 +60,14 @@ class AddU32 extends SharedDataUpdate {
     const next = new ArrayBuffer(4);
     store<u32>(changetype<usize>(next), before + this.delta);
     return next;
+  }
+}
+
+class CollectText extends QueueConsumer {
+  text: string = "";
+
+  onItem(item: ArrayBuffer): void {
+    this.text += (this.text.length > 0 ? "," : "") + String.UTF8.decode(item, false);
   }
 }
 
@@ -79,6 +89,7 @@ function statsLine(): string {
 
 class ProbeRoot extends RootContext {
   ticks: i32 = 0;
+  senders: Map<string, QueueSender> = new Map<string, QueueSender>();
   upper: bool = false;
 
   onVmStart(vmConfigSize: u32): bool {
@@ -143,9 +154,11 @@ class ProbeRoot extends RootContext {
     } else if (cmd == "enqueue") {
       report(line, wasmResultName(enqueueSharedQueue(<u32>I32.parseInt(t[1]), utf8(t.slice(2).join(" ")))));
     } else if (cmd == "send") {
-      const token = resolveSharedQueue(t[1] == "-" ? "" : t[1], t[2]);
-      const status = token == 0 ? lastStatus() : enqueueSharedQueue(token, utf8(t.slice(3).join(" ")));
-      report(cmd, token.toString() + " " + wasmResultName(status));
+      const key = t[1] + "/" + t[2];
+      if (!this.senders.has(key)) this.senders.set(key, new QueueSender(t[1] == "-" ? "" : t[1], t[2]));
+      const sender = this.senders.get(key);
+      const status = sender.send(utf8(t.slice(3).join(" ")));
+      report(cmd, sender.resolvedToken.toString() + " " + wasmResultName(status));
     } else if (cmd == "counter") {
       const c = new Counter(t[1]);
       const s = c.increment(I64.parseInt(t[2]));
@@ -217,13 +230,9 @@ class ProbeRoot extends RootContext {
   }
 
   onQueueReady(token: u32): void {
-    let items = "";
-    for (let i = 0; i < 100; i++) {
-      const item = dequeueSharedQueue(token);
-      if (item === null) break;
-      items += (i > 0 ? "," : "") + String.UTF8.decode(item, false);
-    }
-    report("queue-ready " + token.toString(), items + " then " + wasmResultName(lastStatus()));
+    const items = new CollectText();
+    drainSharedQueue(token, items, 100);
+    report("queue-ready " + token.toString(), items.text + " then " + wasmResultName(lastStatus()));
   }
 
   onDone(): bool {
