@@ -192,3 +192,18 @@ test("L4: a Stop in the first filter keeps later filters uninitialised; write fi
   const order = emu.logEntries().filter((e) => e.threadId === 1 && e.line.includes("cb upstream_data")).map((e) => e.line.split(":")[0]);
   assert.deepEqual(order, ["wasm log g r2 v2", "wasm log f r v"]);
 });
+
+test("root teardown: on_done 0 waits for proxy_done(), then on_delete is posted; proxy_done is NotFound otherwise", async () => {
+  const emu = await emulator("defer_done");
+  const token = emu.store.resolveQueue("v", "done_q");
+  const owner = emu.store.queueOwner(token)!;
+  assert.equal(owner.threadId, 1);
+  // before shutdown nothing is pending: proxy_done answers NotFound
+  emu.runtime(1)!.deliverQueueReady(owner.vmInstanceId, owner.rootContextId, token);
+  assert.deepEqual(callbacks(emu).slice(-1), ["cb queue_ready 1 proxy_done=1"]);
+  emu.shutdown();
+  assert.deepEqual(callbacks(emu).slice(-1), ["cb done 1"], "on_done returned 0: no on_delete yet");
+  emu.runtime(1)!.deliverQueueReady(owner.vmInstanceId, owner.rootContextId, token);
+  emu.runPending();
+  assert.deepEqual(callbacks(emu).slice(-2), ["cb queue_ready 1 proxy_done=0", "cb delete 1"]);
+});

@@ -2,7 +2,7 @@
 // configuration says (space-separated words), so one module drives many host tests.
 import { OUT_PTR, OUT_SIZE, alloc, bufferString, bytesOf, info, outString, proxy_close_stream, proxy_continue_stream,
   proxy_get_property, proxy_set_buffer_bytes, proxy_set_effective_context, proxy_set_property,
-  proxy_set_tick_period_milliseconds, proxy_get_buffer_bytes } from "./lib/env";
+  proxy_set_tick_period_milliseconds, proxy_get_buffer_bytes, proxy_register_shared_queue, proxy_done, OUT_U64 } from "./lib/env";
 
 export function proxy_abi_version_0_2_1(): void {}
 export function malloc(size: usize): usize { return alloc(size); }
@@ -32,7 +32,15 @@ export function proxy_on_configure(root: u32, len: u32): u32 {
   words = cfg.split(" ");
   const tick = param("tick:");
   if (tick.length > 0) proxy_set_tick_period_milliseconds(<u32>parseInt(tick));
+  if (has("defer_done")) {
+    const q = bytesOf("done_q");
+    proxy_register_shared_queue(changetype<usize>(q), q.byteLength, OUT_U64);
+  }
   return has("reject") ? 0 : 1;
+}
+
+export function proxy_on_queue_ready(root: u32, token: u32): void {
+  info("cb queue_ready " + root.toString() + " proxy_done=" + proxy_done().toString());
 }
 
 export function proxy_on_tick(root: u32): void {
@@ -130,7 +138,7 @@ export function proxy_on_upstream_connection_close(ctx: u32, peer: u32): void {
 }
 export function proxy_on_done(ctx: u32): u32 {
   info("cb done " + ctx.toString());
-  return 1;
+  return has("defer_done") && ctx == 1 ? 0 : 1;
 }
 export function proxy_on_log(ctx: u32): void { info("cb log " + ctx.toString()); }
 export function proxy_on_delete(ctx: u32): void { info("cb delete " + ctx.toString()); }
