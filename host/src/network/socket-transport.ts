@@ -307,7 +307,10 @@ export class SocketTransport implements Transport {
   private handlerFailed(err: unknown): void {
     this.ctx.log.log(LogLevel.error, "connection", SRC,
       `[Tags: "ConnectionId":"${this.connectionId}"] handler failed: ${(err as Error).stack ?? err}`);
-    if (!this.downstreamClosed) this.ds.destroy();
+    if (!this.downstreamClosed) {
+      this.closedLocally = true;
+      this.ds.destroy();
+    }
     this.closeUpstream();
   }
 
