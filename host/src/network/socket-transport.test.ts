@@ -135,3 +135,21 @@ test("a throwing handler is logged and its connection dropped (a local close it 
   assert.ok(logLines.some((l) => /\[error\]\[connection\] .*handler failed: Error: handler bug/.test(l)));
   assert.deepEqual(lastHandler!.events, ["new", "down:1:false", "down-closed:true"]);
 });
+
+test("after the downstream closes, upstream events no longer reach the handler", async () => {
+  makeHandler = (t) => {
+    const h = new ScriptedHandler(t);
+    h.react.onNewConnection = () => t.connectUpstream();
+    h.react.onDownstreamClosed = () => t.closeUpstream();
+    return h;
+  };
+  await new Promise<void>((resolve) => {
+    const s = net.connect({ host: "127.0.0.1", port }, () => s.resetAndDestroy());
+    s.on("error", () => {});
+    s.on("close", () => resolve());
+  });
+  await new Promise((r) => setTimeout(r, 200));
+  const ev = lastHandler!.events;
+  assert.equal(ev.at(-1), "down-closed:false", ev.join(","));
+  assert.equal(ev.filter((e) => e.startsWith("down-closed")).length, 1);
+});
