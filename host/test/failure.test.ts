@@ -81,3 +81,24 @@ test("failure: FAIL_RELOAD creates a fresh VM for a connection after the backoff
 test("failure: a root whose on_configure returns false rejects the config at the canary", async () => {
   await assert.rejects(emulator("reject"), /Unable to create Wasm plugin f: proxy_on_configure returned false/);
 });
+
+test("failure: with a name section the error carries cpp-host's in-VM backtrace", async () => {
+  const { readFileSync, writeFileSync, mkdtempSync } = await import("node:fs");
+  const { join } = await import("node:path");
+  const { tmpdir } = await import("node:os");
+  // Append a "name" custom section naming function i "fn_i" (the test modules are built without one).
+  const leb = (n: number): number[] => { const out: number[] = []; do { let b = n & 0x7f; n >>>= 7; if (n) b |= 0x80; out.push(b); } while (n); return out; };
+  const str = (s: string): number[] => [...leb(s.length), ...new TextEncoder().encode(s)];
+  const entries: number[] = [];
+  const count = 500;
+  for (let i = 0; i < count; i++) entries.push(...leb(i), ...str(`fn_${i}`));
+  const sub = [1, ...leb(leb(count).length + entries.length), ...leb(count), ...entries];
+  const payload = [...str("name"), ...sub];
+  const bytes = new Uint8Array([...readFileSync(testModule("lifecycle")), 0, ...leb(payload.length), ...payload]);
+  const path = join(mkdtempSync(join(tmpdir(), "rt-")), "named.wasm");
+  writeFileSync(path, bytes);
+  const emu = await Emulator.create({ filters: [{ name: "f", codePath: path, pluginConfiguration: "trap_on_new" }] });
+  emu.connect();
+  const err = emu.logs("error").find((l) => l.startsWith("Function: proxy_on_new_connection failed"));
+  assert.match(err ?? "", /^Function: proxy_on_new_connection failed: Uncaught RuntimeError: unreachable\nProxy-Wasm plugin in-VM backtrace:\n  0:  0x[0-9a-f]+ - fn_\d+$/m);
+});

@@ -146,7 +146,7 @@ export class Vm implements AbiHost {
       const r = fn(...args);
       return typeof r === "number" ? r >>> 0 : 0;
     } catch (e) {
-      this.fail(`Function: ${name} failed: ${trapText(e)}`);
+      this.fail(`Function: ${name} failed: ${trapText(e)}${backtrace(e, this.module.functionNames)}`);
       return undefined;
     } finally {
       this.#stack.pop();
@@ -389,6 +389,21 @@ export class Vm implements AbiHost {
     }
     return Status.Ok;
   }
+}
+
+/**
+ * cpp-host appends the in-VM frames when the module has a name section:
+ * "\nProxy-Wasm plugin in-VM backtrace:\n  0:  0x<offset> - <name>". V8's stack gives us the frames.
+ */
+function backtrace(e: unknown, names: Map<number, string>): string {
+  if (names.size === 0 || !(e instanceof Error) || typeof e.stack !== "string") return "";
+  const frames: string[] = [];
+  for (const m of e.stack.matchAll(/wasm-function\[(\d+)\]:0x([0-9a-f]+)/g)) {
+    const idx = Number(m[1]);
+    const name = names.get(idx) ?? `unknown(function index:${idx})`;
+    frames.push(`\n${String(frames.length).padStart(3, " ")}:  0x${m[2]} - ${name}`);
+  }
+  return frames.length === 0 ? "" : `\nProxy-Wasm plugin in-VM backtrace:${frames.join("")}`;
 }
 
 /** V8 reports traps as "Uncaught RuntimeError: <reason>"; host traps keep their own text. */

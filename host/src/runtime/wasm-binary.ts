@@ -7,7 +7,12 @@ export type ValType = "i32" | "i64" | "f32" | "f64" | "v128" | "funcref" | "exte
 export interface FuncType { params: ValType[]; results: ValType[] }
 export interface ImportEntry { module: string; name: string; kind: "func" | "table" | "memory" | "global" | "tag"; type?: FuncType; limits?: { min: number; max?: number } }
 export interface ExportEntry { name: string; kind: "func" | "table" | "memory" | "global" | "tag"; type?: FuncType }
-export interface WasmShape { imports: ImportEntry[]; exports: ExportEntry[] }
+export interface WasmShape {
+  imports: ImportEntry[];
+  exports: ExportEntry[];
+  /** From the "name" custom section (function index -> name); empty when the module has none. */
+  functionNames: Map<number, string>;
+}
 
 const VALTYPES: Record<number, ValType> = {
   0x7f: "i32", 0x7e: "i64", 0x7d: "f32", 0x7c: "f64", 0x7b: "v128", 0x70: "funcref", 0x6f: "externref",
@@ -61,11 +66,14 @@ export function parseWasmShape(bytes: Uint8Array): WasmShape {
   const imports: ImportEntry[] = [];
   const funcTypeIdx: number[] = []; // imported functions first, then defined ones
   const rawExports: { name: string; kind: number; index: number }[] = [];
+  const functionNames = new Map<number, string>();
   while (r.pos < bytes.length) {
     const id = r.byte();
     const size = r.u32();
     const end = r.pos + size;
-    if (id === 1) {
+    if (id === 0) {
+      if (r.name() === "name") readFunctionNames(r, end, functionNames);
+    } else if (id === 1) {
       const n = r.u32();
       for (let i = 0; i < n; i++) {
         const form = r.byte();
@@ -109,7 +117,27 @@ export function parseWasmShape(bytes: Uint8Array): WasmShape {
     kind: KINDS[e.kind] ?? "func",
     type: e.kind === 0 ? types[funcTypeIdx[e.index]] : undefined,
   }));
-  return { imports, exports };
+  return { imports, exports, functionNames };
+}
+
+/** Subsection 1 of the name section: a vector of (function index, name). Malformed data is ignored. */
+function readFunctionNames(r: Reader, end: number, out: Map<number, string>): void {
+  try {
+    while (r.pos < end) {
+      const sub = r.byte();
+      const size = r.u32();
+      const subEnd = r.pos + size;
+      if (sub === 1) {
+        for (let n = r.u32(); n > 0; n--) {
+          const idx = r.u32();
+          out.set(idx, r.name());
+        }
+      }
+      r.pos = subEnd;
+    }
+  } catch {
+    out.clear();
+  }
 }
 
 /** proxy-wasm-cpp-host's printValTypes: "void" for none, else space-separated kinds. */

@@ -25,6 +25,8 @@ export interface LoadedModule {
   readonly allocator: string;
   readonly hostFunctions: Map<string, HostFnDef>;
   readonly exportNames: ReadonlySet<string>;
+  /** Function names from the name section, for the in-VM backtrace of a trap (empty: no backtrace). */
+  readonly functionNames: Map<number, string>;
   /** An imported memory the host must create (cpp-host does the same). */
   readonly memoryImport?: { module: string; name: string; min: number; max?: number };
 }
@@ -138,6 +140,7 @@ export function compileWasmModule(bytes: Uint8Array, source: string, precompiled
     sha256: createHash("sha256").update(bytes).digest("hex"),
     exportNames: new Set(shape.exports.map((e) => e.name)),
     memoryImport: memoryImport(shape),
+    functionNames: shape.functionNames,
   };
 }
 

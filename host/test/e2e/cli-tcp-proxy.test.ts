@@ -110,6 +110,7 @@ describe("cli: tcp_proxy-only host, --concurrency 2", () => {
     const text = await (await fetch(`${base}/stats`)).text();
     assert.match(text, /^server\.concurrency: 2$/m);
     assert.match(text, /^server\.live: 1$/m);
+    assert.match(text, /^server\.state: 0$/m, "LIVE");
     assert.match(text, /^tcp\.tcp_in\.downstream_cx_total: \d+$/m);
     assert.match(text, /^cluster\.backend\.upstream_cx_connect_ms: P0\(nan,[\d.]+\) P25/m);
     const filtered = await (await fetch(`${base}/stats?filter=${encodeURIComponent("^server\\.")}`)).text();
