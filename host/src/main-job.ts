@@ -12,7 +12,14 @@ const args = process.argv.slice(2);
 const configPath = args.includes("-c") || args.some((a) => a.startsWith("--config-path"))
   ? [] : ["-c", join(root, "envoy-configs", "envoy.yaml")];
 
-const echo = await startEchoUpstream({ port: ECHO_PORT });
+let echo;
+try {
+  echo = await startEchoUpstream({ port: ECHO_PORT });
+} catch (err) {
+  process.stderr.write(`cannot start the echo upstream on 127.0.0.1:${ECHO_PORT}: ${(err as Error).message}\n` +
+    `(is another \`npm start\` running?)\n`);
+  process.exit(1);
+}
 process.stderr.write(`echo upstream listening on ${echo.address}:${echo.port}\n`);
 
 const child = spawn(process.execPath, [join(root, "host", "src", "cli.ts"), ...configPath, ...args], {

@@ -11,7 +11,8 @@ import { logLevelName } from "../log/log-sink.ts";
 import type { LogSink } from "../log/log-sink.ts";
 import { SharedStore } from "../store/index.ts";
 import type { MainToWorker, WorkerInit, WorkerToMain } from "./messages.ts";
-import { ServerStats } from "./proxy-stats.ts";
+import { ServerState, ServerStats } from "./proxy-stats.ts";
+import type { ServerStateName } from "./proxy-stats.ts";
 import { configUsesWasm, createThreadRuntime, wasmCodePaths } from "./runtime-loader.ts";
 import { RealThreadEnv } from "./thread-env.ts";
 
@@ -59,13 +60,18 @@ export async function startHost(config: HostConfig, opts: HostOptions): Promise<
   const { log, concurrency } = opts;
   const info = (msg: string) => log.log(LogLevel.info, "main", SRC, msg);
   const startedAt = Date.now();
-  let state = "PRE_INITIALIZING";
+  let state: ServerStateName = "PRE_INITIALIZING";
   info(`initializing epoch 0 (base id=0, hot restart version=disabled)`);
 
   const store = SharedStore.create();
   const serverStats = new ServerStats(store);
   store.gaugeSet(serverStats.concurrency, BigInt(concurrency));
   store.gaugeSet(serverStats.live, 0n);
+  const setState = (s: ServerStateName) => {
+    state = s;
+    store.gaugeSet(serverStats.state, BigInt(ServerState[s]));
+  };
+  setState("PRE_INITIALIZING");
 
   const workers: Worker[] = [];
   let mainRuntime: ThreadRuntimeApi | null = null;
@@ -89,7 +95,7 @@ export async function startHost(config: HostConfig, opts: HostOptions): Promise<
   const stop = (code = 0): Promise<void> => {
     if (stopping !== null) return stopping;
     stopping = (async () => {
-      state = "DRAINING";
+      setState("DRAINING");
       store.gaugeSet(serverStats.live, 0n);
       info("shutting down server");
       await Promise.all(workers.map((w) => stopWorker(w)));
@@ -138,6 +144,7 @@ export async function startHost(config: HostConfig, opts: HostOptions): Promise<
       info(`admin address: ${admin.address.address}:${admin.address.port}`);
     }
 
+    setState("INITIALIZING");
     const modules = await compileModules(config);
     if (configUsesWasm(config)) mainRuntime = await createThreadRuntime(config, env, "main", modules);
 
@@ -179,7 +186,7 @@ export async function startHost(config: HostConfig, opts: HostOptions): Promise<
     throw err;
   }
 
-  state = "LIVE";
+  setState("LIVE");
   store.gaugeSet(serverStats.live, 1n);
   info(`all workers listening (concurrency ${concurrency})`);
   info(`starting main dispatch loop`);

@@ -8,7 +8,7 @@
 //                   upstream_cx_rx_bytes_total,upstream_cx_tx_bytes_total,upstream_cx_destroy,
 //                   upstream_cx_destroy_local,upstream_cx_destroy_remote,upstream_cx_connect_ms,upstream_cx_length_ms,
 //                   upstream_flow_control_paused_reading_total,upstream_flow_control_resumed_reading_total}
-//   server.{concurrency,live,uptime,total_connections}
+//   server.{concurrency,live,uptime,total_connections,state}
 import { MetricKind } from "../contracts.ts";
 import type { SharedStoreApi, SocketAddress } from "../contracts.ts";
 
@@ -99,17 +99,23 @@ export class ClusterStats {
   }
 }
 
+/** Envoy's server.state gauge values. */
+export const ServerState = { LIVE: 0, DRAINING: 1, PRE_INITIALIZING: 2, INITIALIZING: 3 } as const;
+export type ServerStateName = keyof typeof ServerState;
+
 export class ServerStats {
   readonly concurrency: number;
   readonly live: number;
   readonly uptime: number;
   readonly totalConnections: number;
+  readonly state: number;
 
   constructor(store: SharedStoreApi) {
     this.concurrency = define(store, MetricKind.Gauge, "server.concurrency");
     this.live = define(store, MetricKind.Gauge, "server.live");
     this.uptime = define(store, MetricKind.Gauge, "server.uptime");
     this.totalConnections = define(store, MetricKind.Gauge, "server.total_connections");
+    this.state = define(store, MetricKind.Gauge, "server.state");
   }
 }
 
