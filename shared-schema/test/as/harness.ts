@@ -186,3 +186,18 @@ export function readTable(ptr: usize, len: u32, worker: u32): u64 {
   }
   return sum;
 }
+
+// --- hashes ---
+import { fnv1a32, fnv1a64, resourceHash } from "../../assembly/index";
+
+export function hash32(ptr: usize, len: u32): u32 {
+  return fnv1a32(ptr, len);
+}
+export function hash64(ptr: usize, len: u32): u64 {
+  return fnv1a64(ptr, len);
+}
+/** resourceHash of the UTF-16 code units at (ptr, units), copied into an AS string. */
+export function hashName(ptr: usize, units: i32): u32 {
+  const s = String.UTF16.decodeUnsafe(ptr, <usize>units << 1);
+  return resourceHash(s);
+}
