@@ -11,7 +11,9 @@ import { SentinelConfig } from "./rules/config";
 import { ResourceStat } from "./stat/resource-node";
 import { FlowChecker } from "./flow/checker";
 import { IsolationChecker } from "./isolation/checker";
-import { CircuitBreaker } from "./circuitbreaker/breaker";
+import { CircuitBreaker, ruleEquals, ruleStatReusable } from "./circuitbreaker/breaker";
+import { StatConfig } from "./rules/config";
+import { CircuitBreakerRule } from "./rules/circuitbreaker";
 
 // Sentinel's BlockType numbering.
 // @ts-ignore: decorator
@@ -33,12 +35,29 @@ export class ResourceGuard {
   blockType: i32 = BLOCK_NONE;
   blockRuleIndex: i32 = -1;
   blockSnapshot: f64 = 0;
+  readonly statConfig: StatConfig;
+  /** Reload bookkeeping: which of this guard's parts a successor already took over. */
+  flowTaken: StaticArray<bool>;
+  breakerTaken: StaticArray<bool>;
 
-  /** Takes the rules of `cfg` whose resource equals `resource` (exact names; regex rules were rejected). */
-  constructor(resource: string, cfg: SentinelConfig) {
+  /**
+   * Takes the rules of `cfg` whose resource equals `resource` (exact names; regex rules were rejected).
+   * `previous` (a reload): Sentinel keeps resource statistics across rule loads, so the node (windows
+   * and in-flight count) is taken over when the ring settings are unchanged (else only the in-flight
+   * count is); an equal breaker rule keeps its breaker and state, a stat-reusable one keeps its
+   * counters in a new Closed breaker; a flow rule with the same interval keeps its standalone window.
+   */
+  constructor(resource: string, cfg: SentinelConfig, previous: ResourceGuard | null = null) {
     this.resource = resource;
-    const node = new ResourceStat(cfg.stat);
+    let node: ResourceStat;
+    const sameNode = previous !== null && previous.resource == resource && sameRing(previous.statConfig, cfg.stat);
+    if (sameNode) node = previous!.node;
+    else {
+      node = new ResourceStat(cfg.stat);
+      if (previous !== null && previous.resource == resource) node.concurrency = previous.node.concurrency;
+    }
     this.node = node;
+    this.statConfig = cfg.stat;
     let nf = 0, ni = 0, nb = 0;
     for (let i = 0; i < cfg.flowRules.length; i++) if (cfg.flowRules[i].resource == resource) nf++;
     for (let i = 0; i < cfg.isolationRules.length; i++) if (cfg.isolationRules[i].resource == resource) ni++;
@@ -49,7 +68,16 @@ export class ResourceGuard {
     nf = 0; ni = 0; nb = 0;
     for (let i = 0; i < cfg.flowRules.length; i++) {
       const r = cfg.flowRules[i];
-      if (r.resource == resource) flows[nf++] = new FlowChecker(r, node, cfg.stat);
+      if (r.resource != resource) continue;
+      const fresh = new FlowChecker(r, node, cfg.stat);
+      let reuse: FlowChecker | null = null;
+      if (sameNode) {
+        const old = previous!.flows;
+        for (let k = 0; k < old.length; k++) {
+          if (!previous!.flowTaken[k] && fresh.canReuseStatOf(old[k])) { reuse = old[k]; previous!.flowTaken[k] = true; break; }
+        }
+      }
+      flows[nf++] = reuse !== null ? new FlowChecker(r, node, cfg.stat, reuse) : fresh;
     }
     for (let i = 0; i < cfg.isolationRules.length; i++) {
       const r = cfg.isolationRules[i];
@@ -57,11 +85,14 @@ export class ResourceGuard {
     }
     for (let i = 0; i < cfg.circuitBreakerRules.length; i++) {
       const r = cfg.circuitBreakerRules[i];
-      if (r.resource == resource) breakers[nb++] = new CircuitBreaker(r);
+      if (r.resource != resource) continue;
+      breakers[nb++] = previous !== null ? takeOver(previous, r) : new CircuitBreaker(r);
     }
     this.flows = flows;
     this.isolations = isolations;
     this.breakers = breakers;
+    this.flowTaken = new StaticArray<bool>(nf);
+    this.breakerTaken = new StaticArray<bool>(nb);
   }
 
   /** Returns BLOCK_NONE to pass, or the block type (details in blockRuleIndex / blockSnapshot). */
@@ -115,4 +146,23 @@ export class ResourceGuard {
     const breakers = this.breakers;
     for (let i = 0; i < breakers.length; i++) unchecked(breakers[i]).onComplete(nowMs, rtMs, failed);
   }
+}
+
+function sameRing(a: StatConfig, b: StatConfig): bool {
+  return a.globalStatisticSampleCountTotal == b.globalStatisticSampleCountTotal &&
+    a.globalStatisticIntervalMsTotal == b.globalStatisticIntervalMsTotal &&
+    a.metricStatisticSampleCount == b.metricStatisticSampleCount &&
+    a.metricStatisticIntervalMs == b.metricStatisticIntervalMs;
+}
+
+/** Sentinel's breaker reuse on reload: an equal rule keeps the breaker, else a stat-reusable one its counters. */
+function takeOver(previous: ResourceGuard, r: CircuitBreakerRule): CircuitBreaker {
+  const old = previous.breakers;
+  for (let k = 0; k < old.length; k++) {
+    if (!previous.breakerTaken[k] && ruleEquals(old[k].rule, r)) { previous.breakerTaken[k] = true; return old[k]; }
+  }
+  for (let k = 0; k < old.length; k++) {
+    if (!previous.breakerTaken[k] && ruleStatReusable(old[k].rule, r)) { previous.breakerTaken[k] = true; return new CircuitBreaker(r, old[k].ring); }
+  }
+  return new CircuitBreaker(r);
 }

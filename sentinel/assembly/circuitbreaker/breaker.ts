@@ -81,11 +81,11 @@ export class CircuitBreaker {
   toHalfOpenCount: u64 = 0;
   toClosedCount: u64 = 0;
 
-  constructor(rule: CircuitBreakerRule) {
+  /** `ring`: the counters of a previous breaker whose statistic this one takes over (ruleStatReusable). */
+  constructor(rule: CircuitBreakerRule, ring: LeapArray | null = null) {
     this.rule = rule;
     this.strategy = rule.strategy;
-    const initial = new StaticArray<i64>(2);
-    this.ring = new LeapArray(rule.effectiveBucketCount, rule.statIntervalMs, initial);
+    this.ring = ring !== null ? ring : new LeapArray(rule.effectiveBucketCount, rule.statIntervalMs, new StaticArray<i64>(2));
     this.retryTimeoutMs = <u64>rule.retryTimeoutMs;
     this.probeNum = rule.probeNum;
     this.minRequestAmount = rule.minRequestAmount;
@@ -246,6 +246,26 @@ export class CircuitBreaker {
   /** Windowed totals, for gauges and tests. */
   windowTotal(nowMs: u64): u64 { return <u64>this.ring.sumLive(nowMs, TOTAL); }
   windowBad(nowMs: u64): u64 { return <u64>this.ring.sumLive(nowMs, BAD); }
+}
+
+/**
+ * Whether a reload may keep an existing breaker with its state. Sentinel's isEqualsTo compares
+ * resource, strategy, retryTimeoutMs, minRequestAmount, statIntervalMs and the threshold (plus
+ * maxAllowedRtMs for SlowRequestRatio); we also require equal probeNum and bucket count, so that a
+ * changed probeNum or window actually takes effect (Sentinel would keep the old breaker and rule).
+ */
+export function ruleEquals(a: CircuitBreakerRule, b: CircuitBreakerRule): bool {
+  if (!(a.resource == b.resource && a.strategy == b.strategy && a.retryTimeoutMs == b.retryTimeoutMs &&
+    a.minRequestAmount == b.minRequestAmount && a.statIntervalMs == b.statIntervalMs &&
+    a.probeNum == b.probeNum && a.statSlidingWindowBucketCount == b.statSlidingWindowBucketCount)) return false;
+  if (Math.abs(a.threshold - b.threshold) >= RATIO_PRECISION) return false;
+  return a.strategy != SLOW_REQUEST_RATIO || a.maxAllowedRtMs == b.maxAllowedRtMs;
+}
+
+/** Sentinel's isStatReusable: a new Closed breaker may keep the old counters. */
+export function ruleStatReusable(a: CircuitBreakerRule, b: CircuitBreakerRule): bool {
+  return a.resource == b.resource && a.strategy == b.strategy && a.statIntervalMs == b.statIntervalMs &&
+    a.statSlidingWindowBucketCount == b.statSlidingWindowBucketCount;
 }
 
 export { SLOW_REQUEST_RATIO, ERROR_RATIO, ERROR_COUNT };

@@ -20,7 +20,8 @@ export class FlowChecker {
   /** The pass count seen by the last blocking check. */
   snapshot: f64 = 0;
 
-  constructor(rule: FlowRule, node: ResourceStat, stat: StatConfig) {
+  /** `reuse`: a checker of the previous configuration whose statistic this one may take over (Sentinel's isStatReusable). */
+  constructor(rule: FlowRule, node: ResourceStat, stat: StatConfig, reuse: FlowChecker | null = null) {
     this.rule = rule;
     this.threshold = rule.threshold;
     const b = bindStat(rule.statIntervalInMs, stat);
@@ -32,13 +33,23 @@ export class FlowChecker {
       this.view = new WindowView(node.ring, b.sampleCount, b.intervalMs);
       this.standalone = null;
     } else {
-      const own = new LeapArray(b.sampleCount, b.intervalMs, passOnlyInitial());
+      let own: LeapArray;
+      const old = reuse !== null ? reuse.standalone : null;
+      if (old !== null && old.sampleCount == b.sampleCount && old.intervalMs == b.intervalMs) own = old;
+      else own = new LeapArray(b.sampleCount, b.intervalMs, passOnlyInitial());
       this.standalone = own;
       this.view = new WindowView(own, b.sampleCount, b.intervalMs);
     }
   }
 
   get statKind(): i32 { return this.binding.kind; }
+
+  /** Sentinel's isStatReusable for flow rules (both need statistics: Reject always does here). */
+  canReuseStatOf(old: FlowChecker): bool {
+    const a = this.rule, b = old.rule;
+    return a.resource == b.resource && a.relationStrategy == b.relationStrategy && a.refResource == b.refResource &&
+      a.statIntervalInMs == b.statIntervalInMs;
+  }
 
   /** Current pass count in the bound window. */
   @inline current(nowMs: u64): i64 {

@@ -84,6 +84,15 @@ export function guardNew(configJson: Uint8Array, resource: string): i32 {
   return guards.length - 1;
 }
 
+/** A reload: builds a new guard from `configJson` taking over state from guard `prev`. */
+export function guardReload(prev: i32, configJson: Uint8Array, resource: string): i32 {
+  const r = decodeConfig(configJson);
+  if (!r.ok) { lastError = r.error!; return -1; }
+  configs.push(r.config!);
+  guards.push(new ResourceGuard(resource, r.config!, guards[prev]));
+  return guards.length - 1;
+}
+
 export function guardEntry(h: i32, nowMs: u64, batch: u32): i32 { return guards[h].entry(nowMs, batch); }
 export function guardExit(h: i32, nowMs: u64, rtMs: u64, failed: bool, batch: u32): void { guards[h].exit(nowMs, rtMs, failed, batch); }
 export function guardBlockRule(h: i32): i32 { return guards[h].blockRuleIndex; }
