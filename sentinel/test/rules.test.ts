@@ -174,6 +174,8 @@ describe("circuit breaker rules", () => {
     { name: "probeNum negative", rule: { ...CB_OK, probeNum: -1 }, error: 'circuit breaker rule 0 (resource "tcp:orders"): field "probeNum" must be an integer in [0, 18446744073709551615], got -1' },
     { name: "minRequestAmount above u64", rule: { ...CB_OK, minRequestAmount: 18446744073709551616 }, error: 'circuit breaker rule 0 (resource "tcp:orders"): field "minRequestAmount" must be an integer in [0, 18446744073709551615], got 18446744073709552000' },
     { name: "retryTimeoutMs fractional", rule: { ...CB_OK, retryTimeoutMs: 0.5 }, error: 'circuit breaker rule 0 (resource "tcp:orders"): field "retryTimeoutMs" must be an integer in [0, 4294967295], got 0.5' },
+    { name: "bucket count above our memory cap", rule: { ...CB_OK, statIntervalMs: 4000000000, statSlidingWindowBucketCount: 4000000000 }, error: 'circuit breaker rule 0 (resource "tcp:orders"): field "statSlidingWindowBucketCount" must be <= 1200, got 4000000000' },
+    { name: "a non-divisor bucket count above the cap is fine (it becomes 1)", rule: { ...CB_OK, statSlidingWindowBucketCount: 3000, strategy: 9 }, error: 'circuit breaker rule 0 (resource "tcp:orders"): field "strategy" has unknown value 9; known values: 0 (SlowRequestRatio), 1 (ErrorRatio), 2 (ErrorCount)' },
     { name: "rule is not an object", rule: null as any, error: "circuit breaker rule 0: must be a JSON object, got null" },
   ];
   for (const c of cases) test(c.name, async () => {
@@ -231,7 +233,15 @@ describe("top-level configuration", () => {
       let out: string;
       try { out = e.decodeSummary(b, ""); } catch (err) { assert.fail(`trap on ${new TextDecoder().decode(b)}: ${err} ${aborts.join("|")}`); }
       assert.ok(out.startsWith("ok:") || out.startsWith("error:"));
-      if (out.startsWith("ok:")) ok++;
+      if (out.startsWith("ok:")) {
+        ok++;
+        // Whatever decodes must also build and run without trapping.
+        try {
+          const g = e.guardNew(b, "tcp:orders");
+          assert.ok(g >= 0, e.getLastError());
+          e.churn(g, 1578416550000n, 20);
+        } catch (err) { assert.fail(`trap building/running ${new TextDecoder().decode(b)}: ${err} ${aborts.join("|")}`); }
+      }
       else assert.ok(!out.slice(6).includes("\n"), "errors are one line");
     }
     assert.ok(n >= 500 && ok > 0, `${n} inputs, ${ok} accepted`);

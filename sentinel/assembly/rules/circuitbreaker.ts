@@ -3,6 +3,10 @@ import { JsonValue } from "../json/value";
 import { RuleReader, fieldIndex } from "./fields";
 import { formatNumber } from "./format";
 
+/** Our cap on a breaker's buckets: each costs memory at configure time, and Sentinel has no bound. */
+// @ts-ignore: decorator
+@inline export const MAX_BREAKER_BUCKETS: u32 = 1200;
+
 // @ts-ignore: decorator
 @inline export const SLOW_REQUEST_RATIO: i32 = 0;
 // @ts-ignore: decorator
@@ -78,6 +82,10 @@ export function validateCircuitBreakerRule(rule: CircuitBreakerRule, r: RuleRead
   }
   if (rule.strategy == ERROR_RATIO && rule.threshold > 1.0) {
     r.fail("field \"threshold\" must be an error ratio in [0.0, 1.0], got " + formatNumber(rule.threshold));
+    return;
+  }
+  if (rule.effectiveBucketCount > MAX_BREAKER_BUCKETS) {
+    r.fail("field \"statSlidingWindowBucketCount\" must be <= " + MAX_BREAKER_BUCKETS.toString() + ", got " + rule.statSlidingWindowBucketCount.toString());
     return;
   }
   if (<u32>rule.strategy > <u32>ERROR_COUNT) {
