@@ -21,9 +21,7 @@ const asType = (scalar) => SCALARS[scalar].as;
 const docComment = (doc, indent = "") => doc && doc.length ? `${indent}/**\n${doc.map((l) => `${indent} * ${l}`.trimEnd()).join("\n")}\n${indent} */\n` : "";
 
 function asLiteral(scalar, v) {
-  if (scalar === "bool") return v;
-  const t = asType(scalar);
-  return t === "i32" || t === "u32" && !v.startsWith("-") ? `<${t}>${v}` : `<${t}>${v}`;
+  return scalar === "bool" ? v : `<${asType(scalar)}>${v}`;
 }
 
 /** Which TableReader/Builder method reads/writes a scalar of this type. */
@@ -170,8 +168,9 @@ function emitWire(m, rootOf) {
   for (const t of m.tables.values()) {
     s += `function verify${t.name}Table(v: Verifier, pos: u32, depth: u32): bool {\n`;
     s += `  if (!v.table(pos, depth)) return false;\n`;
-    s += `  const vt = v.vt, vtLen = v.vtLen, tl = v.tableLen;\n  let f: u32 = 0, vec: u32 = 0, n: u32 = 0;\n`;
-    s += `  f = f; vec = vec; n = n;\n`;
+    s += `  const vt = v.vt, vtLen = v.vtLen, tl = v.tableLen;\n`;
+    const head = s;
+    s = "";
     for (const f of t.fields) {
       s += `  // ${f.name}\n`;
       if (f.kind === "scalar" || f.kind === "enum") {
@@ -200,7 +199,8 @@ function emitWire(m, rootOf) {
         }
       }
     }
-    s += `  return true;\n}\n\n`;
+    const vars = [["f", /\bf = /], ["vec", /\bvec = /], ["n", /\bn = load/]].filter(([, re]) => re.test(s)).map(([v]) => `${v}: u32 = 0`);
+    s = head + (vars.length ? `  let ${vars.join(", ")};\n` : "") + s + `  return true;\n}\n\n`;
   }
   for (const r of m.roots) {
     s += `/**\n * Whether (base, len) holds a well-formed ${r.table} with file_identifier "${r.identifier}": every offset,\n * vector and string inside the buffer and aligned, enums known, nesting <= MAX_DEPTH, at most\n * maxTables tables. Runs in O(len + tables) and never traps.\n */\n`;

@@ -1123,7 +1123,6 @@ function verifyResourceBucketTable(v: Verifier, pos: u32, depth: u32): bool {
   if (!v.table(pos, depth)) return false;
   const vt = v.vt, vtLen = v.vtLen, tl = v.tableLen;
   let f: u32 = 0, vec: u32 = 0, n: u32 = 0;
-  f = f; vec = vec; n = n;
   // bucket_start_ms
   f = v.field(pos, vt, vtLen, tl, 4, 8);
   if (f == BAD) return false;
@@ -1165,7 +1164,6 @@ function verifyResourceReportTable(v: Verifier, pos: u32, depth: u32): bool {
   if (!v.table(pos, depth)) return false;
   const vt = v.vt, vtLen = v.vtLen, tl = v.tableLen;
   let f: u32 = 0, vec: u32 = 0, n: u32 = 0;
-  f = f; vec = vec; n = n;
   // resource_index
   f = v.field(pos, vt, vtLen, tl, 4, 4);
   if (f == BAD) return false;
@@ -1209,7 +1207,6 @@ function verifyWorkerReportTable(v: Verifier, pos: u32, depth: u32): bool {
   if (!v.table(pos, depth)) return false;
   const vt = v.vt, vtLen = v.vtLen, tl = v.tableLen;
   let f: u32 = 0, vec: u32 = 0, n: u32 = 0;
-  f = f; vec = vec; n = n;
   // worker_id
   f = v.field(pos, vt, vtLen, tl, 4, 4);
   if (f == BAD) return false;
@@ -1250,8 +1247,7 @@ function verifyWorkerReportTable(v: Verifier, pos: u32, depth: u32): bool {
 function verifyFlowDecisionTable(v: Verifier, pos: u32, depth: u32): bool {
   if (!v.table(pos, depth)) return false;
   const vt = v.vt, vtLen = v.vtLen, tl = v.tableLen;
-  let f: u32 = 0, vec: u32 = 0, n: u32 = 0;
-  f = f; vec = vec; n = n;
+  let f: u32 = 0, vec: u32 = 0;
   // rule_index
   f = v.field(pos, vt, vtLen, tl, 4, 4);
   if (f == BAD) return false;
@@ -1282,8 +1278,7 @@ function verifyFlowDecisionTable(v: Verifier, pos: u32, depth: u32): bool {
 function verifyIsolationDecisionTable(v: Verifier, pos: u32, depth: u32): bool {
   if (!v.table(pos, depth)) return false;
   const vt = v.vt, vtLen = v.vtLen, tl = v.tableLen;
-  let f: u32 = 0, vec: u32 = 0, n: u32 = 0;
-  f = f; vec = vec; n = n;
+  let f: u32 = 0, vec: u32 = 0;
   // rule_index
   f = v.field(pos, vt, vtLen, tl, 4, 4);
   if (f == BAD) return false;
@@ -1302,8 +1297,7 @@ function verifyIsolationDecisionTable(v: Verifier, pos: u32, depth: u32): bool {
 function verifyBreakerDecisionTable(v: Verifier, pos: u32, depth: u32): bool {
   if (!v.table(pos, depth)) return false;
   const vt = v.vt, vtLen = v.vtLen, tl = v.tableLen;
-  let f: u32 = 0, vec: u32 = 0, n: u32 = 0;
-  f = f; vec = vec; n = n;
+  let f: u32 = 0, vec: u32 = 0;
   // rule_index
   f = v.field(pos, vt, vtLen, tl, 4, 4);
   if (f == BAD) return false;
@@ -1342,7 +1336,6 @@ function verifyResourceDecisionTable(v: Verifier, pos: u32, depth: u32): bool {
   if (!v.table(pos, depth)) return false;
   const vt = v.vt, vtLen = v.vtLen, tl = v.tableLen;
   let f: u32 = 0, vec: u32 = 0, n: u32 = 0;
-  f = f; vec = vec; n = n;
   // resource_index
   f = v.field(pos, vt, vtLen, tl, 4, 4);
   if (f == BAD) return false;
@@ -1406,7 +1399,6 @@ function verifyDecisionTableTable(v: Verifier, pos: u32, depth: u32): bool {
   if (!v.table(pos, depth)) return false;
   const vt = v.vt, vtLen = v.vtLen, tl = v.tableLen;
   let f: u32 = 0, vec: u32 = 0, n: u32 = 0;
-  f = f; vec = vec; n = n;
   // version
   f = v.field(pos, vt, vtLen, tl, 4, 8);
   if (f == BAD) return false;
