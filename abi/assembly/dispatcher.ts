@@ -43,15 +43,16 @@ export function liveStreamContexts(): i32 {
   return streams.size;
 }
 
-/** Root standing in for an unregistered root_id: refuses to start (see file comment). */
+/**
+ * Root standing in for an unregistered root_id: refuses to start (see file comment). The reason
+ * was logged once when it was created; Envoy's own failure line follows the `false`.
+ */
 class UnregisteredRootContext extends RootContext {
   onVmStart(vmConfigSize: u32): bool {
-    log.error(missingRootMessage(this.rootId));
     return false;
   }
 
   onConfigure(pluginConfigSize: u32): bool {
-    log.error(missingRootMessage(this.rootId));
     return false;
   }
 

@@ -107,7 +107,8 @@ for (const build of ["probe.wasm", "probe.debug.wasm"]) {
     const h = host();
     assert.deepEqual(h.startRoot(1, "sentinel_typo", "stats"), [0, 0]);
     const errors = h.logs.filter((l) => l.level === 4).map((l) => l.message);
-    assert.ok(errors.some((m) => m.includes('root_id "sentinel_typo"') && m.includes('"abi_probe"')), JSON.stringify(errors));
+    assert.equal(errors.length, 1, JSON.stringify(errors));
+    assert.match(errors[0], /^no root context registered for root_id "sentinel_typo" \(this module registers: "abi_probe"\)/);
     assert.deepEqual(h.probe("stats"), [], "no command of the probe ran");
   });
 
