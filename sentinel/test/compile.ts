@@ -118,6 +118,16 @@ export async function loadHarness(entry: string, opts: CompileOptions = {}): Pro
   imports.rtrace = {
     Rtrace: class { install(target: Record<string, unknown>) { target.rtrace = hooks; } },
   };
+  // Any other host import the product's abort handler may pull in (proxy-wasm calls) gets a stub
+  // returning 0 (WasmResult Ok), so the harness keeps linking if that handler changes.
+  for (const imp of WebAssembly.Module.imports(module)) {
+    if (imp.kind !== "function" || imp.module === "rtrace") continue;
+    imports[imp.module] ??= {};
+    imports[imp.module][imp.name] ??= () => 0;
+  }
+  // asc's raw bindings call `env` imports they wrap (such as proxy_log) as free identifiers, i.e.
+  // through globalThis, so those must be installed there; the latest loaded harness owns them.
+  for (const [name, fn] of Object.entries(imports.env ?? {})) (globalThis as any)[name] = fn;
   const exports = await glue.instantiate(module, imports);
   memory = exports.memory;
   return { exports, memory: exports.memory, allocs, aborts };
