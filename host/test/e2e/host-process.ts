@@ -2,7 +2,7 @@
 // end-to-end tests. stderr is collected so tests can assert on log lines.
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -19,8 +19,15 @@ export interface HostProcess {
   kill(): Promise<number | string>;
 }
 
+const tempDirs: string[] = [];
+process.on("exit", () => {
+  for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
+});
+
+/** Writes a YAML config into a fresh temp dir, removed when the test process exits. */
 export function writeTempConfig(yaml: string): string {
   const dir = mkdtempSync(join(tmpdir(), "host-e2e-"));
+  tempDirs.push(dir);
   const path = join(dir, "envoy.yaml");
   writeFileSync(path, yaml);
   return path;
