@@ -47,6 +47,9 @@ export function generateAs(schemaPaths) {
   for (const s of m.structs.values()) for (const f of s.fields) {
     if (f.kind === "struct") throw new Error(`struct ${s.name}.${f.name}: nested structs are not supported by gen-as`);
   }
+  for (const t of m.tables.values()) {
+    if (t.numSlots > 64) throw new Error(`table ${t.name}: ${t.numSlots} fields exceed the AS Builder's MAX_FIELDS (64)`);
+  }
   for (const t of m.tables.values()) for (const f of t.fields) {
     if (f.kind === "vector" && (f.elem.kind === "string" || f.elem.kind === "vector")) throw new Error(`${t.name}.${f.name}: vectors of strings are not supported by gen-as`);
   }
