@@ -38,11 +38,13 @@ test("queues: NotFound before register, one token per name, FIFO, Empty, unknown
   });
 });
 
-test("metrics: ids 4/5/6 step 4, counter rules, gauge set/add, histogram BadArgument, unknown ids", async () => {
+test("metrics: ids 4/5/6 step 4, counter rules, gauge set/add, histogram BadArgument, unknown ids by kind bits", async () => {
   const { lines, emu } = await run("metrics");
   assert.deepEqual(kv(facts(lines, "metrics ")[0]), {
     ids: "4,5,6,8", bad: "st2", inc0: "2", incNeg: "2", inc5: "0", rec3: "0", counter: "8", viaSecondId: "8",
-    gset: "0", ginc: "0", gauge: "6", hrec: "0", hinc: "2", hget: "st2", unknown: "st1", unknownInc: "1", unknownRec: "1",
+    gset: "0", ginc: "0", gauge: "6", hrec: "0", hinc: "2", hget: "st2",
+    // unknown ids answer by their low two bits, as Envoy: 999 is "type 3", 1000 a counter id
+    unknown: "st2", unknownInc: "2", unknownRec: "1", unknownCounter: "st1", unknownCounterInc: "1",
   });
   // canary + worker VM add to one stat per name
   assert.equal(emu.metric("wasmcustom.hc_counter"), 16n);
@@ -53,9 +55,10 @@ test("log, time, HTTP/gRPC in a network context, foreign functions, done, effect
   const { lines } = await run("misc");
   assert.deepEqual(kv(facts(lines, "misc ")[0]), {
     logBad: "2", logOob: "6", getLevel: "0:2", time: "0:1700000000000000000", timeOob: "6", hdr: "2", hdrType: "2",
-    http: "2", httpKnown: "12", grpcCancel: "1", foreign: "1", compress: "0", uncompress: "0:aaaaaaaaaaaaaaaaaaaa",
-    localResponse: "0", done: "1", effective: "2", downstreamBuf: "1", vmcfg: "0:5", rootContinue: "0", rootContinueUp: "12",
-    rootClose: "0", rootSetProp: "1",
+    hdrPairs: "0:0/0", http: "2", httpNoHeaders: "2", httpKnown: "12", httpNegTimeout: "2", grpcKnown: "12", grpcUnknown: "4",
+    grpcEmpty: "2", grpcCancel: "1", foreign: "1", compress: "0", uncompress: "0:aaaaaaaaaaaaaaaaaaaa",
+    localResponse: "0", done: "1", effective: "2", downstreamBuf: "0:0", downstreamSet: "2", httpCallBody: "1", vmcfg: "0:5",
+    rootContinue: "0", rootContinueUp: "12", rootClose: "0", rootSetProp: "1",
   });
 });
 

@@ -4,6 +4,8 @@ import { MetricKind, Status } from "../contracts.ts";
 import { envFn, type HostFnDef } from "./types.ts";
 
 const U64_MAX = (1n << 64n) - 1n;
+/** Wasm::kMetricTypeMask */
+const KIND_MASK = 3;
 
 export const metricFns: HostFnDef[] = [
   envFn("proxy_define_metric", "iiii", "i", (h, kind: number, namePtr: number, nameLen: number, idPtr: number) => {
@@ -14,20 +16,20 @@ export const metricFns: HostFnDef[] = [
     if (id === undefined) return Status.BadArgument;
     return h.writeU32(idPtr, id) ? Status.Ok : Status.InvalidMemoryAccess;
   }),
+  // Envoy derives the kind from the id's low two bits before looking the id up (context.cc), so an
+  // unknown id answers by its bits: NotFound for counter/gauge ids, BadArgument otherwise.
   envFn("proxy_increment_metric", "iI", "i", (h, id: number, offset: bigint) => {
+    const kind = id & KIND_MASK;
+    if (kind !== MetricKind.Counter && kind !== MetricKind.Gauge) return Status.BadArgument;
     const m = h.metrics.lookup(id);
     if (!m) return Status.NotFound;
-    const store = h.env.store;
-    if (m.kind === MetricKind.Counter) {
+    if (kind === MetricKind.Counter) {
       if (offset <= 0n) return Status.BadArgument;
-      store.counterAdd(m.stat, offset);
-      return Status.Ok;
+      h.env.store.counterAdd(m.stat, offset);
+    } else {
+      h.env.store.gaugeAdd(m.stat, offset);
     }
-    if (m.kind === MetricKind.Gauge) {
-      store.gaugeAdd(m.stat, offset);
-      return Status.Ok;
-    }
-    return Status.BadArgument;
+    return Status.Ok;
   }),
   envFn("proxy_record_metric", "iI", "i", (h, id: number, value: bigint) => {
     const m = h.metrics.lookup(id);
@@ -40,9 +42,10 @@ export const metricFns: HostFnDef[] = [
     return Status.Ok;
   }),
   envFn("proxy_get_metric", "ii", "i", (h, id: number, resultPtr: number) => {
+    const kind = id & KIND_MASK;
+    if (kind !== MetricKind.Counter && kind !== MetricKind.Gauge) return Status.BadArgument;
     const m = h.metrics.lookup(id);
     if (!m) return Status.NotFound;
-    if (m.kind === MetricKind.Histogram) return Status.BadArgument;
     const v = h.env.store.metricValue(m.stat) & U64_MAX;
     return h.writeU64(resultPtr, v) ? Status.Ok : Status.InvalidMemoryAccess;
   }),

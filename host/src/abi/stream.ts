@@ -21,8 +21,9 @@ export const streamFns01: HostFnDef[] = [
   envFn("proxy_continue_response", "", "i", (h) => h.current().continueStream(StreamType.Response)),
   // No route cache exists for L4 streams; Envoy returns Ok without effect when there are no decoder callbacks.
   envFn("proxy_clear_route_cache", "", "i", () => Status.Ok),
+  // Envoy getConfiguration: the plugin configuration while it is visible, else the VM configuration.
   envFn("proxy_get_configuration", "ii", "i", (h, ptrPtr: number, sizePtr: number) => {
-    const buf = h.current().getBuffer(7);
+    const buf = h.current().getBuffer(7) ?? h.current().getBuffer(6);
     const bytes = buf ? buf.bytes() : new Uint8Array(0);
     return h.copyOut(bytes, ptrPtr, sizePtr) ? Status.Ok : Status.InvalidMemoryAccess;
   }),

@@ -16,6 +16,8 @@ export interface StreamHooks {
   closeStream(type: number): number;
 }
 
+const EMPTY_BUFFER = constBuffer(new Uint8Array(0));
+
 export interface VmInfo {
   readonly vmId: string;
   readonly vmConfiguration: Uint8Array;
@@ -49,22 +51,30 @@ export class Context implements AbiContext {
     return this.kind === "root" ? this.id : this.root ? this.root.id : 0;
   }
 
+  /**
+   * Envoy Context::getBuffer: only the plugin configuration (outside start-up) and an HTTP call
+   * response (none here) are NotFound; the other types always exist, empty when nothing is live,
+   * and an empty one refuses writes (BadArgument).
+   */
   getBuffer(type: number): AbiBuffer | undefined {
     if (type === BufferType.VmConfiguration) return constBuffer(this.vm.vmConfiguration);
     if (type === BufferType.PluginConfiguration) {
       const root = this.kind === "root" ? this : this.root;
       return root?.pluginConfigVisible && this.plugin ? constBuffer(this.plugin.pluginConfiguration) : undefined;
     }
-    return this.hooks?.getBuffer(type);
+    if (type === BufferType.HttpCallResponseBody) return undefined;
+    return this.hooks?.getBuffer(type) ?? EMPTY_BUFFER;
   }
 
   getProperty(path: string[]): Uint8Array | undefined {
     const fromStream = this.hooks?.getProperty(path);
     if (fromStream !== undefined) return fromStream;
-    if (!this.plugin || path.length !== 1) return undefined;
+    if (path.length !== 1) return undefined;
+    // Envoy findValue: plugin_vm_id and plugin_root_id exist in every context ("" for the VM context),
+    // plugin_name only where a plugin is attached.
     switch (path[0]) {
-      case "plugin_name": return encodeString(this.plugin.name);
-      case "plugin_root_id": return encodeString(this.plugin.rootId);
+      case "plugin_name": return this.plugin ? encodeString(this.plugin.name) : undefined;
+      case "plugin_root_id": return encodeString(this.plugin?.rootId ?? "");
       case "plugin_vm_id": return encodeString(this.vm.vmId);
       default: return undefined;
     }

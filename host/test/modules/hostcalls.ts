@@ -7,6 +7,7 @@ import { OUT_PTR, OUT_SIZE, OUT_U64, alloc, bufferString, bytesOf, info, log, ou
   proxy_get_current_time_nanoseconds, proxy_get_header_map_value, proxy_http_call, proxy_grpc_cancel,
   proxy_call_foreign_function, proxy_send_local_response, proxy_done, proxy_set_effective_context,
   proxy_get_buffer_status, proxy_continue_stream, proxy_close_stream, proxy_set_property,
+  proxy_get_header_map_pairs, proxy_grpc_call, proxy_get_buffer_bytes, proxy_set_buffer_bytes,
   fd_write, clock_time_get, proc_exit, environ_sizes_get, environ_get } from "./lib/env";
 
 export function proxy_abi_version_0_2_1(): void {}
@@ -90,10 +91,31 @@ function metrics(): void {
   const hrec = proxy_record_metric(hid, 7), hinc = proxy_increment_metric(hid, 1);
   const hget = getMetric(hid);
   const unknown = getMetric(999), unknownInc = proxy_increment_metric(999, 1), unknownRec = proxy_record_metric(999, 1);
+  const unknownCounter = getMetric(1000), unknownCounterInc = proxy_increment_metric(1000, 1);
   info("metrics ids=" + c + "," + g + "," + h + "," + c2 + " bad=" + bad + " inc0=" + inc0.toString() + " incNeg=" + incNeg.toString() +
     " inc5=" + inc5.toString() + " rec3=" + rec3.toString() + " counter=" + counter + " viaSecondId=" + viaSecondId +
     " gset=" + gset.toString() + " ginc=" + ginc.toString() + " gauge=" + gauge + " hrec=" + hrec.toString() + " hinc=" + hinc.toString() +
-    " hget=" + hget + " unknown=" + unknown + " unknownInc=" + unknownInc.toString() + " unknownRec=" + unknownRec.toString());
+    " hget=" + hget + " unknown=" + unknown + " unknownInc=" + unknownInc.toString() + " unknownRec=" + unknownRec.toString() +
+    " unknownCounter=" + unknownCounter + " unknownCounterInc=" + unknownCounterInc.toString());
+}
+
+/** Three header pairs in proxy-wasm's pairs encoding. */
+function pairs3(k1: string, v1: string, k2: string, v2: string, k3: string, v3: string): ArrayBuffer {
+  const parts = [k1, v1, k2, v2, k3, v3];
+  let size = 4 + 3 * 8;
+  for (let i = 0; i < 6; i++) size += String.UTF8.byteLength(parts[i]) + 1;
+  const buf = new ArrayBuffer(size);
+  const base = changetype<usize>(buf);
+  store<u32>(base, 3);
+  let data = base + 4 + 3 * 8;
+  for (let i = 0; i < 3; i++) {
+    const k = bytesOf(parts[2 * i]), v = bytesOf(parts[2 * i + 1]);
+    store<u32>(base + 4 + i * 8, k.byteLength);
+    store<u32>(base + 8 + i * 8, v.byteLength);
+    memory.copy(data, changetype<usize>(k), k.byteLength); data += k.byteLength; store<u8>(data, 0); data++;
+    memory.copy(data, changetype<usize>(v), v.byteLength); data += v.byteLength; store<u8>(data, 0); data++;
+  }
+  return buf;
 }
 
 function misc(): void {
@@ -107,11 +129,21 @@ function misc(): void {
   const tOob = proxy_get_current_time_nanoseconds(BAD);
   const key = bytesOf("host");
   const hdr = proxy_get_header_map_value(0, p(key), key.byteLength, OUT_PTR, OUT_SIZE);
-  const hdrType = proxy_get_header_map_value(7, p(key), key.byteLength, OUT_PTR, OUT_SIZE);
+  const hdrType = proxy_get_header_map_value(8, p(key), key.byteLength, OUT_PTR, OUT_SIZE);
+  store<u32>(OUT_PTR, 77); store<u32>(OUT_SIZE, 77);
+  const hdrPairs = proxy_get_header_map_pairs(0, OUT_PTR, OUT_SIZE);
+  const pairsOut = load<u32>(OUT_PTR).toString() + "/" + load<u32>(OUT_SIZE).toString();
   const uri = bytesOf("no_such_cluster");
   const http = proxy_http_call(p(uri), uri.byteLength, 0, 0, 0, 0, 0, 0, 1000, OUT_U64);
   const known = bytesOf("upstream");
-  const httpKnown = proxy_http_call(p(known), known.byteLength, 0, 0, 0, 0, 0, 0, 1000, OUT_U64);
+  const httpNoHeaders = proxy_http_call(p(known), known.byteLength, 0, 0, 0, 0, 0, 0, 1000, OUT_U64);
+  const hdrs = pairs3(":path", "/", ":method", "GET", ":authority", "x");
+  const httpKnown = proxy_http_call(p(known), known.byteLength, p(hdrs), hdrs.byteLength, 0, 0, 0, 0, 1000, OUT_U64);
+  const httpNegTimeout = proxy_http_call(p(known), known.byteLength, p(hdrs), hdrs.byteLength, 0, 0, 0, 0, 0xffffffff, OUT_U64);
+  const nosuch = bytesOf("nosuch"), svc = bytesOf("svc"), meth = bytesOf("m");
+  const grpcKnown = proxy_grpc_call(p(known), known.byteLength, p(svc), 3, p(meth), 1, 0, 0, 0, 0, 1000, OUT_U64);
+  const grpcUnknown = proxy_grpc_call(p(nosuch), nosuch.byteLength, p(svc), 3, p(meth), 1, 0, 0, 0, 0, 1000, OUT_U64);
+  const grpcEmpty = proxy_grpc_call(0, 0, p(svc), 3, p(meth), 1, 0, 0, 0, 0, 1000, OUT_U64);
   const grpc = proxy_grpc_cancel(1);
   const fname = bytesOf("nope"), args = bytesOf("aaaaaaaaaaaaaaaaaaaa");
   const foreign = proxy_call_foreign_function(p(fname), fname.byteLength, p(args), args.byteLength, OUT_PTR, OUT_SIZE);
@@ -124,15 +156,22 @@ function misc(): void {
   const done = proxy_done();
   const eff = proxy_set_effective_context(999);
   const bufStatus = proxy_get_buffer_status(2, OUT_PTR, OUT_SIZE);
+  const bufLen = load<u32>(OUT_PTR);
+  const bufSet = proxy_set_buffer_bytes(2, 0, 0, p(key), key.byteLength);
+  const httpBody = proxy_get_buffer_bytes(4, 0, 10, OUT_PTR, OUT_SIZE);
   const vmcfgStatus = proxy_get_buffer_status(6, OUT_PTR, OUT_SIZE);
   const vmcfgLen = load<u32>(OUT_PTR);
   const cont = proxy_continue_stream(2), contUp = proxy_continue_stream(3), close = proxy_close_stream(2);
   const setProp = proxy_set_property(p(key), key.byteLength, p(key), key.byteLength);
   info("misc logBad=" + lvlBad.toString() + " logOob=" + logOob.toString() + " getLevel=" + lvl.toString() + ":" + level.toString() +
     " time=" + t.toString() + ":" + now.toString() + " timeOob=" + tOob.toString() + " hdr=" + hdr.toString() + " hdrType=" + hdrType.toString() +
-    " http=" + http.toString() + " httpKnown=" + httpKnown.toString() + " grpcCancel=" + grpc.toString() + " foreign=" + foreign.toString() +
+    " hdrPairs=" + hdrPairs.toString() + ":" + pairsOut +
+    " http=" + http.toString() + " httpNoHeaders=" + httpNoHeaders.toString() + " httpKnown=" + httpKnown.toString() +
+    " httpNegTimeout=" + httpNegTimeout.toString() + " grpcKnown=" + grpcKnown.toString() + " grpcUnknown=" + grpcUnknown.toString() +
+    " grpcEmpty=" + grpcEmpty.toString() + " grpcCancel=" + grpc.toString() + " foreign=" + foreign.toString() +
     " compress=" + comp.toString() + " uncompress=" + uncomp.toString() + ":" + round + " localResponse=" + local.toString() +
-    " done=" + done.toString() + " effective=" + eff.toString() + " downstreamBuf=" + bufStatus.toString() +
+    " done=" + done.toString() + " effective=" + eff.toString() + " downstreamBuf=" + bufStatus.toString() + ":" + bufLen.toString() + " downstreamSet=" + bufSet.toString() +
+    " httpCallBody=" + httpBody.toString() +
     " vmcfg=" + vmcfgStatus.toString() + ":" + vmcfgLen.toString() + " rootContinue=" + cont.toString() + " rootContinueUp=" + contUp.toString() +
     " rootClose=" + close.toString() + " rootSetProp=" + setProp.toString());
 }

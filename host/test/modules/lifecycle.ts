@@ -101,13 +101,13 @@ export function proxy_on_downstream_data(ctx: u32, len: u32, eos: u32): u32 {
     const append = proxy_set_buffer_bytes(2, len + 1, 0, p, 1);
     const middle = proxy_set_buffer_bytes(2, 1, 1, p, 1);
     const badType = proxy_set_buffer_bytes(9, 0, 0, p, 1);
-    const notFound = proxy_set_buffer_bytes(3, 0, 0, p, 1);
+    const noUpstream = proxy_set_buffer_bytes(3, 0, 0, p, 1);
     const oob = proxy_set_buffer_bytes(2, 0, 0, 0xfffffff0, 64);
     const past = proxy_get_buffer_bytes(2, 1000, 10, OUT_PTR, OUT_SIZE);
     const pastInfo = load<u32>(OUT_PTR).toString() + "/" + load<u32>(OUT_SIZE).toString();
     const overflow = proxy_get_buffer_bytes(2, 0xffffffff, 2, OUT_PTR, OUT_SIZE);
     info("rules prepend=" + prepend.toString() + " append=" + append.toString() + " middle=" + middle.toString() +
-      " badtype=" + badType.toString() + " notfound=" + notFound.toString() + " oob=" + oob.toString() +
+      " badtype=" + badType.toString() + " noUpstream=" + noUpstream.toString() + " oob=" + oob.toString() +
       " past=" + past.toString() + ":" + pastInfo + " overflow=" + overflow.toString() + " now=" + bufferString(2, 0, 100));
   }
   if (has("close_on_data")) {

@@ -25,6 +25,8 @@ import "../../../../abi/assembly/abort"; // the build routes aborts here (--use 
 @external("env", "proxy_get_log_level") export declare function proxy_get_log_level(p: usize): u32;
 @external("env", "proxy_done") export declare function proxy_done(): u32;
 @external("env", "proxy_get_header_map_value") export declare function proxy_get_header_map_value(t: u32, kp: usize, kl: usize, vpp: usize, vsp: usize): u32;
+@external("env", "proxy_get_header_map_pairs") export declare function proxy_get_header_map_pairs(t: u32, pp: usize, sp: usize): u32;
+@external("env", "proxy_grpc_call") export declare function proxy_grpc_call(sp: usize, sl: usize, np: usize, nl: usize, mp: usize, ml: usize, ip: usize, il: usize, rp: usize, rl: usize, timeout: u32, tokp: usize): u32;
 @external("env", "proxy_http_call") export declare function proxy_http_call(up: usize, ul: usize, hp: usize, hl: usize, bp: usize, bl: usize, tp: usize, tl: usize, timeout: u32, tokp: usize): u32;
 @external("env", "proxy_grpc_cancel") export declare function proxy_grpc_cancel(t: u32): u32;
 @external("env", "proxy_call_foreign_function") export declare function proxy_call_foreign_function(np: usize, nl: usize, ap: usize, al: usize, rpp: usize, rsp: usize): u32;
