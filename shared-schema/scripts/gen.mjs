@@ -26,6 +26,10 @@ export const SCHEMA_FILES = ["sentinel.fbs", "worker_report.fbs", "decision_tabl
 export const FLATC_ARGS = ["--ts", "--gen-object-api", "--ts-omit-entrypoint", "-o", "/out", "-I", "/schema",
   ...SCHEMA_FILES.map((f) => `/schema/${f}`)];
 
+if (typeof stripTypeScriptTypes !== "function") {
+  throw new Error(`node ${process.version} lacks module.stripTypeScriptTypes: run with the pinned Node (PATH=node_modules/.bin:$PATH)`);
+}
+
 let out = "";
 const flatc = await flatcModule({
   noExitRuntime: true, noInitialRun: true,
