@@ -133,4 +133,10 @@ describe("JSON parser never traps (fuzz)", () => {
     }
     assert.match(parse("1" + "0".repeat(400)), /out of range/);
   });
+
+  test("documents too big for a rule file are refused before they exhaust memory", () => {
+    assert.match(parse("[" + "0,".repeat(150000) + "0]"), /more than 100000 values in the document/);
+    assert.match(parse(" ".repeat((1 << 20) + 1) + "1"), /input is 1048578 bytes, more than the limit of 1048576/);
+    assert.match(parse("[" + "0,".repeat(99998) + "0]"), /^ok:/);
+  });
 });

@@ -10,9 +10,13 @@ import { JsonError } from "./errors";
 
 // @ts-ignore: decorator
 @inline export const DEFAULT_MAX_DEPTH: i32 = 64;
-// Inputs larger than this are refused up front: rule files are small and this bounds parse time.
+// Inputs larger than this are refused up front, and documents with more values than MAX_VALUES
+// stop parsing: rule files are small, and these bound parse time and memory (so a huge document
+// cannot exhaust linear memory and trap the VM).
 // @ts-ignore: decorator
-@inline export const MAX_INPUT_BYTES: i32 = 4 << 20;
+@inline export const MAX_INPUT_BYTES: i32 = 1 << 20;
+// @ts-ignore: decorator
+@inline export const MAX_VALUES: i32 = 100000;
 
 export class ParseResult {
   value: JsonValue | null = null;
@@ -91,8 +95,14 @@ class Parser {
     }
   }
 
+  values: i32 = 0;
+
   parseValue(depth: i32): JsonValue {
     const v = new JsonValue();
+    if (++this.values > MAX_VALUES) {
+      this.fail("more than " + MAX_VALUES.toString() + " values in the document", this.pos);
+      return v;
+    }
     v.offset = this.pos;
     const c = this.at(this.pos);
     if (c == 0x7b) { // {
@@ -131,6 +141,7 @@ class Parser {
 
   parseArray(v: JsonValue, depth: i32): void {
     v.kind = KIND_ARRAY;
+    v.items = new Array<JsonValue>(0);
     this.pos++; // [
     this.skipWs();
     if (this.at(this.pos) == 0x5d) { this.pos++; return; }
@@ -152,6 +163,9 @@ class Parser {
 
   parseObject(v: JsonValue, depth: i32): void {
     v.kind = KIND_OBJECT;
+    v.items = new Array<JsonValue>(0);
+    v.keys = new Array<string>(0);
+    v.keyOffsets = new Array<i32>(0);
     this.pos++; // {
     this.skipWs();
     if (this.at(this.pos) == 0x7d) { this.pos++; return; }

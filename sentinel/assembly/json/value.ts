@@ -29,6 +29,12 @@ export function kindName(kind: i32): string {
   return "unknown";
 }
 
+// Scalars share these empty lists (they are never written through), so a value costs one object
+// unless it is a container; containers get their own lists in the parser.
+const NO_ITEMS = new Array<JsonValue>(0);
+const NO_KEYS = new Array<string>(0);
+const NO_OFFSETS = new Array<i32>(0);
+
 export class JsonValue {
   kind: i32 = KIND_NULL;
   /** Byte offset of the first byte of this value in the parsed input. */
@@ -46,10 +52,10 @@ export class JsonValue {
   /** Strings: the decoded value. */
   str: string = "";
   /** Arrays: elements; objects: values (keys in `keys`, same order, duplicates kept). */
-  items: Array<JsonValue> = new Array<JsonValue>(0);
-  keys: Array<string> = new Array<string>(0);
+  items: Array<JsonValue> = NO_ITEMS;
+  keys: Array<string> = NO_KEYS;
   /** Objects: byte offset of each key, for error messages about unknown keys. */
-  keyOffsets: Array<i32> = new Array<i32>(0);
+  keyOffsets: Array<i32> = NO_OFFSETS;
 
   get isNull(): bool { return this.kind == KIND_NULL; }
   get isBool(): bool { return this.kind == KIND_TRUE || this.kind == KIND_FALSE; }
