@@ -75,7 +75,7 @@ test("failure: FAIL_RELOAD creates a fresh VM for a connection after the backoff
   assert.notEqual(vm2, vm1);
   assert.equal(vm2.failed, false);
   // fresh VM: ids start again, the root was restarted (vm_start + configure)
-  assert.deepEqual(cbs(emu).slice(-5), ["cb context_create 1 0", "cb vm_start 1 0 vmcfg=", "cb configure 1 12 cfg=trap_on_data", "cb context_create 2 1", "cb new_connection 2"]);
+  assert.deepEqual(cbs(emu).slice(-5), ["cb context_create 1 0 plugincfg=trap_on_data", "cb vm_start 1 0 vmcfg= plugincfg=<status 1>", "cb configure 1 12 cfg=trap_on_data", "cb context_create 2 1", "cb new_connection 2"]);
 });
 
 test("failure: a root whose on_configure returns false rejects the config at the canary", async () => {

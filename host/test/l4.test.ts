@@ -24,7 +24,8 @@ test("L4: callback order for a full stream; ids per VM (root 1, stream 2); upstr
   c.upstreamData("world", true);
   c.clientClose();
   assert.deepEqual(callbacks(emu), [
-    "cb context_create 1 0", "cb vm_start 1 0 vmcfg=", "cb configure 1 0 cfg=",
+    // the plugin configuration is readable in the root's context_create and configure, not in vm_start
+    "cb context_create 1 0 plugincfg=", "cb vm_start 1 0 vmcfg= plugincfg=<status 1>", "cb configure 1 0 cfg=",
     "cb context_create 2 1", "cb new_connection 2",
     "cb downstream_data 2 5 0 data=hello",
     "cb upstream_data 2 5 1 data=world", "cb upstream_close 2 0",

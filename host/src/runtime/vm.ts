@@ -182,20 +182,22 @@ export class Vm implements AbiHost {
   startRoot(plugin: PluginSpec): { root: Context; ok: boolean; reason: string } {
     const root = new Context(this, this.#nextContextId++, "root", plugin);
     this.#contexts.set(root.id, root);
-    root.pluginConfigVisible = true;
-    try {
-      this.call("proxy_on_context_create", root, root.id, 0);
-      if (this.failed) return { root, ok: false, reason: this.failMessage };
-      const started = this.has("proxy_on_vm_start") ? this.call("proxy_on_vm_start", root, root.id, this.vmConfiguration.length) : 1;
-      if (this.failed) return { root, ok: false, reason: this.failMessage };
-      if (started === 0) return { root, ok: false, reason: "proxy_on_vm_start returned false" };
-      const configured = this.has("proxy_on_configure") ? this.call("proxy_on_configure", root, root.id, plugin.pluginConfiguration.length) : 1;
-      if (this.failed) return { root, ok: false, reason: this.failMessage };
-      if (configured === 0) return { root, ok: false, reason: "proxy_on_configure returned false" };
-      return { root, ok: true, reason: "" };
-    } finally {
-      root.pluginConfigVisible = false;
-    }
+    // cpp-host ContextBase::onStart/onConfigure: the plugin configuration is readable during the
+    // root's on_context_create and on_configure, not during on_vm_start.
+    const withPluginConfig = <T>(fn: () => T): T => {
+      root.pluginConfigVisible = true;
+      try { return fn(); } finally { root.pluginConfigVisible = false; }
+    };
+    withPluginConfig(() => this.call("proxy_on_context_create", root, root.id, 0));
+    if (this.failed) return { root, ok: false, reason: this.failMessage };
+    const started = this.has("proxy_on_vm_start") ? this.call("proxy_on_vm_start", root, root.id, this.vmConfiguration.length) : 1;
+    if (this.failed) return { root, ok: false, reason: this.failMessage };
+    if (started === 0) return { root, ok: false, reason: "proxy_on_vm_start returned false" };
+    const configured = this.has("proxy_on_configure")
+      ? withPluginConfig(() => this.call("proxy_on_configure", root, root.id, plugin.pluginConfiguration.length)) : 1;
+    if (this.failed) return { root, ok: false, reason: this.failMessage };
+    if (configured === 0) return { root, ok: false, reason: "proxy_on_configure returned false" };
+    return { root, ok: true, reason: "" };
   }
 
   /** A stream context under a root; calls proxy_on_context_create(id, root). */

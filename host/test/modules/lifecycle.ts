@@ -18,11 +18,11 @@ function param(prefix: string): string {
 }
 
 export function proxy_on_context_create(ctx: u32, root: u32): void {
-  info("cb context_create " + ctx.toString() + " " + root.toString());
+  info("cb context_create " + ctx.toString() + " " + root.toString() + (root == 0 ? " plugincfg=" + bufferString(7, 0, 100) : ""));
 }
 
 export function proxy_on_vm_start(root: u32, len: u32): u32 {
-  info("cb vm_start " + root.toString() + " " + len.toString() + " vmcfg=" + bufferString(6, 0, len));
+  info("cb vm_start " + root.toString() + " " + len.toString() + " vmcfg=" + bufferString(6, 0, len) + " plugincfg=" + bufferString(7, 0, 100));
   return 1;
 }
 
