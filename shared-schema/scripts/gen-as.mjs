@@ -151,7 +151,8 @@ function emitWire(m, rootOf) {
       const n = pascal(f.name);
       if (f.kind === "scalar" || f.kind === "enum") {
         const io = ioOf(f.scalar);
-        s += `  static add${n}(b: Builder, v: ${io.t}): void {\n    b.${io.field}(${f.id}, ${toRaw(f.scalar, "v")}, ${toRaw(f.scalar, asLiteral(f.scalar, f.default))});\n  }\n`;
+        const d = f.scalar === "bool" ? (f.default === "true" ? "1" : "0") : toRaw(f.scalar, asLiteral(f.scalar, f.default));
+        s += `  static add${n}(b: Builder, v: ${io.t}): void {\n    b.${io.field}(${f.id}, ${toRaw(f.scalar, "v")}, ${d});\n  }\n`;
       } else {
         s += `  static add${n}(b: Builder, offset: u32): void {\n    b.fieldOffset(${f.id}, offset);\n  }\n`;
         if (f.kind === "vector") {

@@ -622,7 +622,7 @@ export class WorkerReportBuilder {
     b.fieldU64(6, v, <u64>0);
   }
   static addStale(b: Builder, v: bool): void {
-    b.fieldU8(7, <u8>(v ? 1 : 0), <u8>(false ? 1 : 0));
+    b.fieldU8(7, <u8>(v ? 1 : 0), 0);
   }
   static addResources(b: Builder, offset: u32): void {
     b.fieldOffset(8, offset);
