@@ -94,6 +94,12 @@ describe("flow rule rejections (one sentence naming rule, resource, field, value
     if (!r.ok) assert.equal(r.error, 'flow rule 1 (resource "b"): field "threshold" must be >= 0, got -1');
   });
 
+  test("very long resource names are cut in the sentence", async () => {
+    const r = await decode(flow({ resource: "x".repeat(5000), threshold: -1 }));
+    if (!r.ok) assert.equal(r.error, `flow rule 0 (resource "${"x".repeat(128)}"...): field "threshold" must be >= 0, got -1`);
+    else assert.fail("expected rejection");
+  });
+
   test("resource names with quotes are quoted unambiguously", async () => {
     const r = await decode(flow({ resource: 'x"y', threshold: -1 }));
     if (!r.ok) assert.equal(r.error, 'flow rule 0 (resource "x\\"y"): field "threshold" must be >= 0, got -1');

@@ -2,7 +2,7 @@
 // structs (case-insensitive key match, `null` leaves the default, integers must be integral and in
 // the Go type's range) and turn every mismatch into one sentence naming rule, resource, field, value.
 import { JsonValue, KIND_NULL, KIND_NUMBER, KIND_STRING, KIND_OBJECT, kindName } from "../json/value";
-import { describe, quote } from "./format";
+import { describe, quote, numberText } from "./format";
 
 // @ts-ignore: decorator
 @inline const TWO_POW_64: f64 = 18446744073709551616.0;
@@ -109,13 +109,13 @@ export class RuleReader {
     const range = "an integer in [0, " + max.toString() + "]";
     if (v.kind != KIND_NUMBER) { this.fail("field " + quote(field) + " must be " + range + ", got " + describe(v)); return dflt; }
     if (v.isPlainInteger) {
-      if (v.negative && v.magnitude != 0) { this.fail("field " + quote(field) + " must be " + range + ", got " + v.text); return dflt; }
-      if (v.magnitude > max) { this.fail("field " + quote(field) + " must be " + range + ", got " + v.text); return dflt; }
+      if (v.negative && v.magnitude != 0) { this.fail("field " + quote(field) + " must be " + range + ", got " + numberText(v)); return dflt; }
+      if (v.magnitude > max) { this.fail("field " + quote(field) + " must be " + range + ", got " + numberText(v)); return dflt; }
       return v.magnitude;
     }
     const x = v.num;
     if (Math.floor(x) != x || x < 0 || x >= TWO_POW_64 || <u64>x > max) {
-      this.fail("field " + quote(field) + " must be " + range + ", got " + v.text);
+      this.fail("field " + quote(field) + " must be " + range + ", got " + numberText(v));
       return dflt;
     }
     return <u64>x;
@@ -129,12 +129,12 @@ export class RuleReader {
     if (v.isPlainInteger) {
       // Magnitude up to 2^63 fits i64 only when negative and equal to -2^63.
       const limit: u64 = v.negative ? <u64>(-(minV + 1)) + 1 : <u64>maxV;
-      if (v.magnitude > limit) { this.fail("field " + quote(field) + " must be " + range + ", got " + v.text); return dflt; }
+      if (v.magnitude > limit) { this.fail("field " + quote(field) + " must be " + range + ", got " + numberText(v)); return dflt; }
       return v.negative ? <i64>(0 - v.magnitude) : <i64>v.magnitude;
     }
     const x = v.num;
     if (Math.floor(x) != x || x < -TWO_POW_63 || x >= TWO_POW_63 || <i64>x < minV || <i64>x > maxV) {
-      this.fail("field " + quote(field) + " must be " + range + ", got " + v.text);
+      this.fail("field " + quote(field) + " must be " + range + ", got " + numberText(v));
       return dflt;
     }
     return <i64>x;

@@ -10,10 +10,18 @@ export function formatNumber(x: f64): string {
   return x.toString();
 }
 
-/** A JSON string literal for a value, so names with quotes or control characters stay unambiguous. */
+/** Longest text quoted into an error sentence; a log line must stay a line. */
+// @ts-ignore: decorator
+@inline export const MAX_QUOTED_CHARS: i32 = 128;
+
+/**
+ * A JSON string literal for a value, so names with quotes or control characters stay unambiguous.
+ * Values longer than MAX_QUOTED_CHARS are cut and marked with "..." after the closing quote.
+ */
 export function quote(s: string): string {
   let out = "\"";
-  for (let i = 0; i < s.length; i++) {
+  const n = min(s.length, MAX_QUOTED_CHARS);
+  for (let i = 0; i < n; i++) {
     const c = s.charCodeAt(i);
     if (c == 0x22) out += "\\\"";
     else if (c == 0x5c) out += "\\\\";
@@ -23,16 +31,21 @@ export function quote(s: string): string {
     else if (c < 0x20 || (c >= 0xd800 && c <= 0xdfff)) out += "\\u" + c.toString(16).padStart(4, "0");
     else out += String.fromCharCode(c);
   }
-  return out + "\"";
+  return out + (s.length > n ? "\"..." : "\"");
 }
 
 /** How a JSON value is shown after "got": the literal for scalars, the kind for containers. */
 export function describe(v: JsonValue): string {
   switch (v.kind) {
-    case KIND_NUMBER: return v.text;
+    case KIND_NUMBER: return numberText(v);
     case KIND_STRING: return "string " + quote(v.str);
     case KIND_TRUE: return "true";
     case KIND_FALSE: return "false";
   }
   return kindName(v.kind);
+}
+
+/** A number literal as written, cut like quote() so a 5000-digit literal does not flood the log. */
+export function numberText(v: JsonValue): string {
+  return v.text.length > MAX_QUOTED_CHARS ? v.text.substring(0, MAX_QUOTED_CHARS) + "..." : v.text;
 }
