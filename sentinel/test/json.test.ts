@@ -2,9 +2,9 @@
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
 import { loadHarness } from "./compile.ts";
-import { bytes } from "./util.ts";
+import { bytes, harnessOptions } from "./util.ts";
 
-const h = await loadHarness("json-harness.ts");
+const h = await loadHarness("json-harness.ts", harnessOptions);
 const parse = (s: string | Uint8Array, depth = 64): string => h.exports.parse(typeof s === "string" ? bytes(s) : s, depth);
 
 describe("JSON parser accepts strict JSON", () => {

@@ -9,8 +9,10 @@ export const bytes = (s: string): Uint8Array => encoder.encode(s);
 export const T0 = 1578416550000n;
 
 let harness: Promise<Harness> | undefined;
+/** SENTINEL_HARNESS_DEBUG=1 runs the suites against an unoptimised (--debug) build instead of -O2. */
+export const harnessOptions = { optimize: process.env.SENTINEL_HARNESS_DEBUG !== "1" };
 export function sentinel(): Promise<Harness> {
-  harness ??= loadHarness("sentinel-harness.ts");
+  harness ??= loadHarness("sentinel-harness.ts", harnessOptions);
   return harness;
 }
 
