@@ -25,6 +25,26 @@ import { CircuitBreakerRule } from "./rules/circuitbreaker";
 // @ts-ignore: decorator
 @inline export const BLOCK_CIRCUIT_BREAKING: i32 = 3;
 
+/** Sentinel's BlockType.String(), for log lines and metric tags (a constant per type: no allocation). */
+export function blockTypeName(type: i32): string {
+  switch (type) {
+    case BLOCK_FLOW: return "BlockTypeFlowControl";
+    case BLOCK_ISOLATION: return "BlockTypeIsolation";
+    case BLOCK_CIRCUIT_BREAKING: return "BlockTypeCircuitBreaking";
+  }
+  return "BlockTypeUnknown";
+}
+
+/** Sentinel's block messages per checker ("flow reject check blocked", ...). */
+export function blockMessage(type: i32): string {
+  switch (type) {
+    case BLOCK_FLOW: return "flow reject check blocked";
+    case BLOCK_ISOLATION: return "concurrency exceeds threshold";
+    case BLOCK_CIRCUIT_BREAKING: return "circuit breaker check blocked";
+  }
+  return "";
+}
+
 export class ResourceGuard {
   readonly resource: string;
   readonly node: ResourceStat;

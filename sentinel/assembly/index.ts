@@ -16,4 +16,4 @@ export { PASS, BLOCK, COMPLETE, ERROR, RT_SUM, MIN_RT, MAX_CONCURRENCY } from ".
 export { FlowChecker } from "./flow/checker";
 export { IsolationChecker } from "./isolation/checker";
 export { CircuitBreaker, CLOSED, HALF_OPEN, OPEN, stateName } from "./circuitbreaker/breaker";
-export { ResourceGuard, BLOCK_NONE, BLOCK_FLOW, BLOCK_ISOLATION, BLOCK_CIRCUIT_BREAKING } from "./guard";
+export { ResourceGuard, blockTypeName, blockMessage, BLOCK_NONE, BLOCK_FLOW, BLOCK_ISOLATION, BLOCK_CIRCUIT_BREAKING } from "./guard";

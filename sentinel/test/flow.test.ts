@@ -88,6 +88,13 @@ describe("flow Direct + Reject", () => {
   });
 });
 
+test("block types carry Sentinel's names and messages", async () => {
+  const { e } = await guard({}, "r");
+  assert.equal(e.blockDescription(FLOW), "BlockTypeFlowControl: flow reject check blocked");
+  assert.equal(e.blockDescription(ISOLATION), "BlockTypeIsolation: concurrency exceeds threshold");
+  assert.equal(e.blockDescription(3), "BlockTypeCircuitBreaking: circuit breaker check blocked");
+});
+
 describe("isolation (concurrency)", () => {
   test("vector 20: threshold 10; 10 open entries pass, the 11th is blocked, exits free capacity", async () => {
     const { h, e } = await guard({ isolationRules: [{ resource: "r", threshold: 10 }] }, "r");

@@ -5,7 +5,7 @@ import { decodeConfig, SentinelConfig } from "../../assembly/rules/config";
 import { parseJson } from "../../assembly/json/parser";
 import { FlowRule, sentinelFlowRuleError } from "../../assembly/rules/flow";
 import { formatNumber, quote } from "../../assembly/rules/format";
-import { ResourceGuard } from "../../assembly/guard";
+import { ResourceGuard, blockTypeName, blockMessage } from "../../assembly/guard";
 import { LeapArray } from "../../assembly/stat/leap-array";
 import { WindowView, reuseCheck } from "../../assembly/stat/window";
 import { metricBucketInitial, PASS } from "../../assembly/stat/metric-bucket";
@@ -195,3 +195,5 @@ let sink: Array<u64> | null = null;
 export function allocateOnPurpose(n: i32): void {
   for (let i = 0; i < n; i++) sink = new Array<u64>(4);
 }
+
+export function blockDescription(type: i32): string { return blockTypeName(type) + ": " + blockMessage(type); }
