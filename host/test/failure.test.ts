@@ -3,6 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Emulator, type PluginInput } from "../src/runtime/emulator.ts";
+import { ConfigRejected } from "../src/runtime/thread-runtime.ts";
 import { facts, testModule } from "./helpers.ts";
 
 async function emulator(config: string, extra: Partial<PluginInput> = {}, reloadBackoffMs?: number) {
@@ -78,8 +79,14 @@ test("failure: FAIL_RELOAD creates a fresh VM for a connection after the backoff
   assert.deepEqual(cbs(emu).slice(-5), ["cb context_create 1 0 plugincfg=trap_on_data", "cb vm_start 1 0 vmcfg= plugincfg=<status 1>", "cb configure 1 12 cfg=trap_on_data", "cb context_create 2 1", "cb new_connection 2"]);
 });
 
-test("failure: a root whose on_configure returns false rejects the config at the canary", async () => {
-  await assert.rejects(emulator("reject"), /Unable to create Wasm plugin f: proxy_on_configure returned false/);
+test("failure: a root whose on_configure returns false rejects the config at the canary, with Envoy's log lines", async () => {
+  const lines: string[] = [];
+  await assert.rejects(
+    Emulator.create({ logSink: (e) => lines.push(`${e.level} ${e.line}`),
+      filters: [{ name: "f", codePath: testModule("lifecycle"), pluginConfiguration: "reject" }] }),
+    (e: unknown) => e instanceof ConfigRejected && e.message.startsWith("Unable to create Wasm plugin f") &&
+      e.reason === "Failed to configure base Wasm plugin (proxy_on_configure returned false)");
+  assert.deepEqual(lines.slice(-2), ["4 Wasm VM failed Failed to configure base Wasm plugin", "5 Plugin f failed to load"]);
 });
 
 test("failure: with a name section the error carries cpp-host's in-VM backtrace", async () => {
@@ -101,4 +108,16 @@ test("failure: with a name section the error carries cpp-host's in-VM backtrace"
   emu.connect();
   const err = emu.logs("error").find((l) => l.startsWith("Function: proxy_on_new_connection failed"));
   assert.match(err ?? "", /^Function: proxy_on_new_connection failed: Uncaught RuntimeError: unreachable\nProxy-Wasm plugin in-VM backtrace:\n  0:  0x[0-9a-f]+ - fn_\d+$/m);
+});
+
+test("failure: FAIL_RELOAD measures the interval from the last load, not from the failure (Envoy last_load)", async () => {
+  const emu = await emulator("trap_on_data", { failurePolicy: "FAIL_RELOAD" }, 1000);
+  emu.advanceTime(5000);
+  const vm1 = emu.workers[0].vmFor("f")!;
+  emu.connect().downstreamData("boom");
+  assert.equal(vm1.failed, true);
+  const c = emu.connect();
+  assert.equal(c.closed, undefined, "loaded 5 s ago: the first connection after the trap reloads at once");
+  c.downstreamData("boom again");
+  assert.equal(emu.connect().closed?.reason, "wasm_fail_stream", "reloaded just now: closed until 1 s has passed");
 });

@@ -23,10 +23,21 @@ for (const c of cases) {
   });
 }
 
-test("module checks: a refused module rejects the config, naming the plugin", async () => {
+test("module checks: a refused module logs Envoy's three lines and rejects the config, naming the plugin", async () => {
+  const lines: string[] = [];
+  await assert.rejects(Emulator.create({ logSink: (e) => lines.push(`${e.level} ${e.line}`),
+    filters: [{ name: "my_plugin", codePath: testModule("bad-no-abi") }] }));
+  assert.deepEqual(lines, [
+    "4 Wasm VM failed Missing or unknown Proxy-Wasm ABI version", "4 Wasm VM failed Failed to load Wasm code",
+    "5 Plugin my_plugin failed to load",
+  ]);
+});
+
+test("module checks: a refused import rejects the config, naming the plugin", async () => {
   await assert.rejects(
     Emulator.create({ filters: [{ name: "my_plugin", codePath: testModule("bad-foreign-import") }] }),
-    (e: unknown) => e instanceof ConfigRejected && e.message.startsWith("Unable to create Wasm plugin my_plugin") && e.message.includes("env.foo"));
+    (e: unknown) => e instanceof ConfigRejected && e.message.startsWith("Unable to create Wasm plugin my_plugin") &&
+      e.reason === "Failed to load Wasm module due to a missing import: env.foo");
 });
 
 test("module checks: ABI 0.2.1 modules with WASI under both module names load", () => {
@@ -46,7 +57,7 @@ test("module checks: proxy_on_memory_allocate is the allocator when malloc is ab
 test("start-up: only the allowlist works during _initialize; anything else traps and fails the VM", async () => {
   await assert.rejects(
     Emulator.create({ filters: [{ name: "p", codePath: testModule("restricted-init") }] }),
-    (e: unknown) => e instanceof ConfigRejected && e.message.includes("Function: _initialize failed: restricted_callback"));
+    (e: unknown) => e instanceof ConfigRejected && e.reason === "Function: _initialize failed: restricted_callback");
 });
 
 test("start-up: a restricted call is logged at error with Envoy's wording; allowed calls work", async () => {

@@ -29,6 +29,8 @@ export interface EmulatorOptions {
   reloadBackoffMs?: number;
   /** Connections ask for the upstream and get it on the next drain, unless told otherwise. Default true. */
   autoConnectUpstream?: boolean;
+  /** Also receives every log entry as it is emitted (the only way to see logs of a rejected config). */
+  logSink?: (entry: LogEntry) => void;
 }
 
 export interface LogEntry { threadId: number; level: number; component: string; line: string }
@@ -86,6 +88,7 @@ export class Emulator {
   #pending: (() => void)[] = [];
   #logs: LogEntry[] = [];
   #nextConnectionId = 1n;
+  #logSink: ((entry: LogEntry) => void) | undefined;
 
   static async create(opts: EmulatorOptions = {}): Promise<Emulator> {
     const emu = new Emulator(opts);
@@ -112,6 +115,7 @@ export class Emulator {
     this.logLevel = LogLevel[opts.logLevel ?? "info"];
     this.#wallStart = opts.wallClockStartMs ?? 1_700_000_000_000;
     this.autoConnectUpstream = opts.autoConnectUpstream ?? true;
+    this.#logSink = opts.logSink;
   }
 
   #env(threadId: number): ThreadEnv {
@@ -130,7 +134,11 @@ export class Emulator {
         this.#pending.push(() => this.runtime(owner.threadId)?.deliverQueueReady(owner.vmInstanceId, owner.rootContextId, token));
       },
       wasmLogLevel: () => this.logLevel,
-      emitLog: (level, component, line) => { this.#logs.push({ threadId, level, component, line }); },
+      emitLog: (level, component, line) => {
+        const entry = { threadId, level, component, line };
+        this.#logs.push(entry);
+        this.#logSink?.(entry);
+      },
     };
   }
 

@@ -8,13 +8,18 @@ import { LogLevel, type ConnectionHandler, type HostConfig, type ListenerSpec, t
 import type { Context } from "./context.ts";
 import { FilterManager, type WasmFilterInstall } from "./filter-manager.ts";
 import { Vm } from "./vm.ts";
-import { loadWasmModule, type LoadedModule } from "./wasm-module.ts";
+import { loadWasmModule, WasmLoadError, type LoadedModule } from "./wasm-module.ts";
 
-/** The configuration cannot run (Envoy: startup fails / the xDS update is NACKed). */
+/**
+ * The configuration cannot run (Envoy: startup fails / the xDS update is NACKed). The message is
+ * Envoy's ("Unable to create Wasm plugin <name>"); `reason` says what failed first.
+ */
 export class ConfigRejected extends Error {
-  constructor(message: string) {
-    super(message);
+  readonly reason: string;
+  constructor(message: string, reason = "") {
+    super(reason ? `${message}: ${reason}` : message);
     this.name = "ConfigRejected";
+    this.reason = reason;
   }
 }
 
@@ -24,7 +29,7 @@ export interface ThreadRuntimeOptions {
   role: "main" | "worker";
   /** Compiled modules by code path (compiled once on main); missing ones are loaded from disk. */
   modules?: Map<string, WebAssembly.Module | LoadedModule>;
-  /** FAIL_RELOAD: first backoff in ms (Envoy reload_config.backoff base interval, default 1 s). */
+  /** FAIL_RELOAD: minimum time between loads in ms (Envoy reload_config.backoff.base_interval, default 1 s). */
   reloadBackoffMs?: number;
 }
 
@@ -39,13 +44,11 @@ interface PluginSlot {
   root: Context | undefined;
   policy: Policy;
   failOpen: boolean;
-  reloadAttempts: number;
-  reloadAtMs: number;
+  /** Monotonic ms of the last (re)load of this plugin's VM on this thread (Envoy last_load). */
+  lastLoadMs: number;
 }
 
 interface ListenerChain { spec: ListenerSpec; slots: PluginSlot[]; tcp: TcpProxySpec }
-
-const MAX_RELOAD_BACKOFF_MS = 10_000;
 
 export function vmKey(p: PluginSpec, m: LoadedModule): string {
   return createHash("sha256").update(p.vmId).update("\0").update(p.vmConfiguration).update("\0").update(m.sha256).digest("hex");
@@ -109,11 +112,17 @@ export class ThreadRuntime implements ThreadRuntimeApi {
         const m = g && !(g instanceof WebAssembly.Module) ? g : loadWasmModule(p.codePath, g);
         this.#modules.set(p.codePath, m);
       } catch (e) {
-        this.#log(LogLevel.error, `Wasm VM failed ${(e as Error).message}`);
-        this.#log(LogLevel.critical, `Plugin ${p.name} failed to load`);
-        throw new ConfigRejected(`Unable to create Wasm plugin ${p.name}: ${(e as Error).message}`);
+        const lines = e instanceof WasmLoadError ? e.logLines() : [`Wasm VM failed ${(e as Error).message}`];
+        for (const line of lines) this.#log(LogLevel.error, line);
+        this.#reject(p, (e as Error).message);
       }
     }
+  }
+
+  /** Envoy: critical "Plugin <name> failed to load", then the config is refused. */
+  #reject(p: PluginSpec, reason: string): never {
+    this.#log(LogLevel.critical, `Plugin ${p.name} failed to load`);
+    throw new ConfigRejected(`Unable to create Wasm plugin ${p.name}`, reason);
   }
 
   #log(level: number, line: string): void {
@@ -141,7 +150,7 @@ export class ThreadRuntime implements ThreadRuntimeApi {
       vm = this.#newVm(p, module);
       if (shareVm) this.#vms.set(vk, vm);
     }
-    const slot: PluginSlot = { plugin: p, vmKey: vk, module, vm, root: undefined, ...policyOf(p), reloadAttempts: 0, reloadAtMs: 0 };
+    const slot: PluginSlot = { plugin: p, vmKey: vk, module, vm, root: undefined, ...policyOf(p), lastLoadMs: this.#nowMs() };
     this.#slots.set(key, slot);
     this.#startRoot(slot);
     return slot;
@@ -150,47 +159,64 @@ export class ThreadRuntime implements ThreadRuntimeApi {
   #startRoot(slot: PluginSlot): boolean {
     const vm = slot.vm!;
     if (vm.failed) return false;
-    const { root, ok, reason } = vm.startRoot(slot.plugin);
+    const { root, ok, stage } = vm.startRoot(slot.plugin);
     if (!ok) {
-      this.#log(LogLevel.error, `Plugin ${slot.plugin.name} failed to start on thread ${this.env.threadId}: ${reason}`);
+      // cpp-host getOrCreateThreadLocalPlugin: the handle is null and the filter is skipped here.
+      this.#log(LogLevel.error, stage === "start"
+        ? "Wasm VM failed Failed to start thread-local Wasm"
+        : "Wasm VM failed Failed to configure thread-local Wasm plugin");
       return false;
     }
     slot.root = root;
-    vm.onFail = () => this.#onVmFailed(vm);
     return true;
-  }
-
-  #onVmFailed(vm: Vm): void {
-    const now = this.#nowMs();
-    for (const s of this.#slots.values()) {
-      if (s.vm !== vm || s.policy !== "FAIL_RELOAD") continue;
-      const backoff = Math.min(this.#reloadBackoffMs * 2 ** s.reloadAttempts, MAX_RELOAD_BACKOFF_MS);
-      s.reloadAtMs = now + backoff;
-    }
   }
 
   #nowMs(): number {
     return Number(this.env.monotonicNs() / 1_000_000n);
   }
 
+  /**
+   * cpp-host createWasm + canary: a base VM per vm_key (start-up functions only), then for each
+   * plugin key a throwaway clone that must start and configure its root context.
+   */
   #runCanaries(): void {
     const { filters, services } = this.#plugins();
+    const bases = new Set<string>();
     const seen = new Set<string>();
     for (const p of [...filters, ...services]) {
       const module = this.#modules.get(p.codePath)!;
-      const key = pluginKey(p, vmKey(p, module));
+      const vk = vmKey(p, module);
+      if (!bases.has(vk)) {
+        bases.add(vk);
+        const base = this.#newVm(p, module);
+        base.destroy();
+        this.#byInstance.delete(base.instanceId);
+        if (base.failed) {
+          this.#log(LogLevel.error, "Wasm VM failed Failed to initialize Wasm code");
+          this.#reject(p, base.failMessage);
+        }
+      }
+      const key = pluginKey(p, vk);
       if (seen.has(key)) continue;
       seen.add(key);
       const canary = this.#newVm(p, module);
-      const reason = canary.failed ? canary.failMessage : (() => {
+      let error = "";
+      let reason = "";
+      if (canary.failed) {
+        error = "Failed to initialize Wasm code";
+        reason = canary.failMessage;
+      } else {
         const r = canary.startRoot(p);
-        return r.ok ? "" : r.reason;
-      })();
+        if (!r.ok) {
+          error = r.stage === "start" ? "Failed to start base Wasm" : "Failed to configure base Wasm plugin";
+          reason = r.reason;
+        }
+      }
       canary.destroy();
       this.#byInstance.delete(canary.instanceId);
-      if (reason !== "") {
-        this.#log(LogLevel.critical, `Plugin ${p.name} failed to load`);
-        throw new ConfigRejected(`Unable to create Wasm plugin ${p.name}: ${reason}`);
+      if (error !== "") {
+        this.#log(LogLevel.error, `Wasm VM failed ${error}`);
+        this.#reject(p, `${error} (${reason})`);
       }
     }
   }
@@ -222,31 +248,43 @@ export class ThreadRuntime implements ThreadRuntimeApi {
     }
     if (!slot.vm?.failed) return undefined; // the root did not start on this thread: silently skipped
     if (slot.policy === "FAIL_OPEN") return undefined;
-    if (slot.policy === "FAIL_RELOAD" && this.#nowMs() >= slot.reloadAtMs && this.#reload(slot)) {
+    // Envoy maybeReloadHandleIfNeeded: at most one load per backoff interval since the last load.
+    if (slot.policy === "FAIL_RELOAD" && this.#nowMs() - slot.lastLoadMs >= this.#reloadBackoffMs && this.#reload(slot)) {
       return { kind: "wasm", vm: slot.vm!, root: slot.root!, plugin: slot.plugin, failOpen: slot.failOpen };
     }
     return { kind: "fail-closed", plugin: slot.plugin };
   }
 
-  /** FAIL_RELOAD: a fresh VM for the vm_key (state lost), every plugin on it restarted. */
+  /**
+   * FAIL_RELOAD: a fresh VM for the vm_key (module state is lost) with every plugin on it restarted.
+   * Kept only if all of them start; otherwise the failed VM stays (Envoy keeps the old handle) and
+   * the next attempt waits for another interval.
+   */
   #reload(slot: PluginSlot): boolean {
     const old = slot.vm!;
+    const now = this.#nowMs();
+    const affected = [...this.#slots.values()].filter((s) => s.vm === old);
+    for (const s of affected) s.lastLoadMs = now;
     const vm = this.#newVm(slot.plugin, slot.module);
-    this.#vms.set(slot.vmKey, vm);
-    this.#byInstance.delete(old.instanceId);
-    let ok = true;
-    for (const s of this.#slots.values()) {
-      if (s.vm !== old) continue;
-      s.vm = vm;
-      s.root = undefined;
-      s.reloadAttempts++;
-      if (!this.#startRoot(s)) ok = false;
+    const roots = new Map<PluginSlot, Context>();
+    for (const s of affected) {
+      if (vm.failed) break;
+      const r = vm.startRoot(s.plugin);
+      if (r.ok) roots.set(s, r.root);
     }
-    if (!ok || vm.failed) {
-      this.#onVmFailed(vm);
+    if (vm.failed || roots.size !== affected.length) {
+      vm.destroy();
+      this.#byInstance.delete(vm.instanceId);
+      this.#log(LogLevel.warn, `Failed to reload WASM plugin: ${slot.plugin.name}`);
       return false;
     }
-    this.#log(LogLevel.info, `Plugin ${slot.plugin.name}: reloaded its Wasm VM after a failure`);
+    old.destroy();
+    this.#byInstance.delete(old.instanceId);
+    this.#vms.set(slot.vmKey, vm);
+    for (const s of affected) {
+      s.vm = vm;
+      s.root = roots.get(s);
+    }
     return true;
   }
 

@@ -16,6 +16,9 @@ export interface VmOptions {
   clusterNames?: ReadonlySet<string>;
 }
 
+/** The outcome of a root context's start-up; `stage` is where it stopped (or "configure" when ok). */
+export interface RootStart { root: Context; ok: boolean; stage: "start" | "configure"; reason: string }
+
 /** Thrown by a host function to trap the calling module (cpp-host's trap()). */
 export class HostTrap extends Error {}
 
@@ -179,7 +182,7 @@ export class Vm implements AbiHost {
   // contexts
 
   /** create(r,0) -> vm_start(r, vm_cfg_len) -> configure(r, plugin_cfg_len). */
-  startRoot(plugin: PluginSpec): { root: Context; ok: boolean; reason: string } {
+  startRoot(plugin: PluginSpec): RootStart {
     const root = new Context(this, this.#nextContextId++, "root", plugin);
     this.#contexts.set(root.id, root);
     // cpp-host ContextBase::onStart/onConfigure: the plugin configuration is readable during the
@@ -189,15 +192,15 @@ export class Vm implements AbiHost {
       try { return fn(); } finally { root.pluginConfigVisible = false; }
     };
     withPluginConfig(() => this.call("proxy_on_context_create", root, root.id, 0));
-    if (this.failed) return { root, ok: false, reason: this.failMessage };
+    if (this.failed) return { root, ok: false, stage: "start", reason: this.failMessage };
     const started = this.has("proxy_on_vm_start") ? this.call("proxy_on_vm_start", root, root.id, this.vmConfiguration.length) : 1;
-    if (this.failed) return { root, ok: false, reason: this.failMessage };
-    if (started === 0) return { root, ok: false, reason: "proxy_on_vm_start returned false" };
+    if (this.failed) return { root, ok: false, stage: "start", reason: this.failMessage };
+    if (started === 0) return { root, ok: false, stage: "start", reason: "proxy_on_vm_start returned false" };
     const configured = this.has("proxy_on_configure")
       ? withPluginConfig(() => this.call("proxy_on_configure", root, root.id, plugin.pluginConfiguration.length)) : 1;
-    if (this.failed) return { root, ok: false, reason: this.failMessage };
-    if (configured === 0) return { root, ok: false, reason: "proxy_on_configure returned false" };
-    return { root, ok: true, reason: "" };
+    if (this.failed) return { root, ok: false, stage: "configure", reason: this.failMessage };
+    if (configured === 0) return { root, ok: false, stage: "configure", reason: "proxy_on_configure returned false" };
+    return { root, ok: true, stage: "configure", reason: "" };
   }
 
   /** A stream context under a root; calls proxy_on_context_create(id, root). */

@@ -7,10 +7,27 @@ import { hostFunctions, type AbiVersion } from "../abi/index.ts";
 import type { HostFnDef } from "../abi/types.ts";
 import { parseWasmShape, printValTypes, sameTypes, type FuncType, type ValType, type WasmShape } from "./wasm-binary.ts";
 
+/**
+ * A module Envoy would refuse. `stage`: which cpp-host step fails (WasmBase::load -> "Failed to load
+ * Wasm code", initialize -> "Failed to initialize Wasm code"); `fromWasmBase`: the message is logged
+ * through WasmBase::fail ("Wasm VM failed <message>") rather than the VM integration (plain).
+ */
 export class WasmLoadError extends Error {
-  constructor(message: string) {
+  readonly stage: "load" | "initialize";
+  readonly fromWasmBase: boolean;
+  constructor(message: string, stage: "load" | "initialize", fromWasmBase: boolean) {
     super(message);
     this.name = "WasmLoadError";
+    this.stage = stage;
+    this.fromWasmBase = fromWasmBase;
+  }
+
+  /** The error lines Envoy logs for this failure, in order. */
+  logLines(): string[] {
+    return [
+      this.fromWasmBase ? `Wasm VM failed ${this.message}` : this.message,
+      `Wasm VM failed Failed to ${this.stage} Wasm code`,
+    ];
   }
 }
 
@@ -65,7 +82,7 @@ function findAbi(shape: WasmShape): AbiVersion {
     const hit = ABI_MARKERS.find(([name]) => name === e.name);
     if (hit) return hit[1];
   }
-  throw new WasmLoadError("Missing or unknown Proxy-Wasm ABI version");
+  throw new WasmLoadError("Missing or unknown Proxy-Wasm ABI version", "load", true);
 }
 
 function checkImports(shape: WasmShape, host: Map<string, HostFnDef>): void {
@@ -73,12 +90,13 @@ function checkImports(shape: WasmShape, host: Map<string, HostFnDef>): void {
     const key = `${imp.module}.${imp.name}`;
     if (imp.kind === "memory" || imp.kind === "table") continue;
     const fn = imp.kind === "func" ? host.get(key) : undefined;
-    if (!fn) throw new WasmLoadError(`Failed to load Wasm module due to a missing import: ${key}`);
+    if (!fn) throw new WasmLoadError(`Failed to load Wasm module due to a missing import: ${key}`, "initialize", false);
     const t = imp.type!;
     if (!sameTypes(t.params, fn.params) || !sameTypes(t.results, fn.results)) {
       throw new WasmLoadError(
         `Failed to load Wasm module due to an import type mismatch: ${key}, want: ${printValTypes(t.params)} -> ` +
-        `${printValTypes(t.results)}, but host exports: ${printValTypes(fn.params)} -> ${printValTypes(fn.results)}`);
+        `${printValTypes(t.results)}, but host exports: ${printValTypes(fn.params)} -> ${printValTypes(fn.results)}`,
+        "initialize", false);
     }
   }
 }
@@ -90,7 +108,7 @@ function checkExport(shape: WasmShape, name: string, want: FuncType): boolean {
   if (!sameTypes(t.params, want.params) || !sameTypes(t.results, want.results)) {
     throw new WasmLoadError(
       `Bad function signature for: ${name}, want: ${printValTypes(want.params)} -> ${printValTypes(want.results)}, ` +
-      `but the module exports: ${printValTypes(t.params)} -> ${printValTypes(t.results)}`);
+      `but the module exports: ${printValTypes(t.params)} -> ${printValTypes(t.results)}`, "initialize", false);
   }
   return true;
 }
@@ -105,8 +123,8 @@ export function compileWasmModule(bytes: Uint8Array, source: string, precompiled
   let shape: WasmShape;
   try {
     shape = parseWasmShape(bytes);
-  } catch (e) {
-    throw new WasmLoadError(`Failed to load Wasm code from ${source}: ${(e as Error).message}`);
+  } catch {
+    throw new WasmLoadError("Failed to parse corrupted Wasm module", "load", true);
   }
   const abi = findAbi(shape);
   const host = hostFunctions(abi);
@@ -114,11 +132,11 @@ export function compileWasmModule(bytes: Uint8Array, source: string, precompiled
   let module: WebAssembly.Module;
   try {
     module = precompiled ?? new WebAssembly.Module(bytes as BufferSource);
-  } catch (e) {
-    throw new WasmLoadError(`Failed to load Wasm code from ${source}: ${(e as Error).message}`);
+  } catch {
+    throw new WasmLoadError("Failed to load Wasm bytecode", "load", true);
   }
   const hasMemory = shape.exports.some((e) => e.kind === "memory") || shape.imports.some((i) => i.kind === "memory");
-  if (!hasMemory) throw new WasmLoadError("Wasm module is missing memory.");
+  if (!hasMemory) throw new WasmLoadError("Wasm module is missing memory.", "initialize", false);
   // Same lookup order as getFunctions(): start functions, allocator, then callbacks.
   const hasInit = checkExport(shape, "_initialize", voidFn(0));
   if (hasInit) {
@@ -131,7 +149,7 @@ export function compileWasmModule(bytes: Uint8Array, source: string, precompiled
   if (!checkExport(shape, "malloc", word(1))) {
     allocator = "proxy_on_memory_allocate";
     if (!checkExport(shape, "proxy_on_memory_allocate", word(1))) {
-      throw new WasmLoadError("Wasm module is missing malloc function.");
+      throw new WasmLoadError("Wasm module is missing malloc function.", "initialize", true);
     }
   }
   for (const [name, type] of wantedExports(abi)) checkExport(shape, name, type);
@@ -149,7 +167,8 @@ export function loadWasmModule(path: string, precompiled?: WebAssembly.Module): 
   try {
     bytes = new Uint8Array(readFileSync(path));
   } catch (e) {
-    throw new WasmLoadError(`Failed to load Wasm code from ${path}: ${(e as Error).message}`);
+    // Envoy reads the file while loading the config: a missing file rejects it with the path.
+    throw new WasmLoadError(`Failed to load Wasm code from ${path}: ${(e as Error).message}`, "load", true);
   }
   return compileWasmModule(bytes, path, precompiled);
 }
