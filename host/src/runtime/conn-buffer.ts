@@ -9,9 +9,13 @@ export class ConnBuffer {
   get length(): number { return this.#data.length; }
   bytes(): Uint8Array { return this.#data; }
 
+  /**
+   * Appends. The buffer never writes into arrays it holds (every edit builds a new one), so a chunk
+   * is kept by reference: callers hand over chunks they will not modify afterwards.
+   */
   add(chunk: Uint8Array): void {
     if (chunk.length === 0) return;
-    if (this.#data.length === 0) { this.#data = chunk.slice(); return; }
+    if (this.#data.length === 0) { this.#data = chunk; return; }
     const next = new Uint8Array(this.#data.length + chunk.length);
     next.set(this.#data);
     next.set(chunk, this.#data.length);

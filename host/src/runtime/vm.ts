@@ -329,14 +329,23 @@ export class Vm implements AbiHost {
   // ---------------------------------------------------------------------------------------------
   // memory (all pointers are u32; anything outside the memory is InvalidMemoryAccess)
 
-  #bytes(): Uint8Array {
-    return new Uint8Array(this.#memory!.buffer);
+  // Views over the memory, rebuilt only when memory.grow() replaced the buffer.
+  #view: Uint8Array = new Uint8Array(0);
+  #dv: DataView = new DataView(new ArrayBuffer(0));
+
+  #bytes(): Uint8Array | undefined {
+    const mem = this.#memory;
+    if (!mem) return undefined;
+    if (this.#view.buffer !== mem.buffer) {
+      this.#view = new Uint8Array(mem.buffer);
+      this.#dv = new DataView(mem.buffer);
+    }
+    return this.#view;
   }
 
   read(ptr: number, len: number): Uint8Array | undefined {
-    if (!this.#memory) return undefined;
     const mem = this.#bytes();
-    if (ptr + len > mem.length) return undefined;
+    if (!mem || ptr + len > mem.length) return undefined;
     return mem.subarray(ptr, ptr + len);
   }
 
@@ -346,23 +355,23 @@ export class Vm implements AbiHost {
   }
 
   writeBytes(ptr: number, data: Uint8Array): boolean {
-    const mem = this.#memory ? this.#bytes() : undefined;
+    const mem = this.#bytes();
     if (!mem || ptr + data.length > mem.length) return false;
     mem.set(data, ptr);
     return true;
   }
 
   writeU32(ptr: number, v: number): boolean {
-    const mem = this.#memory ? this.#bytes() : undefined;
+    const mem = this.#bytes();
     if (!mem || ptr + 4 > mem.length) return false;
-    new DataView(mem.buffer).setUint32(ptr, v >>> 0, true);
+    this.#dv.setUint32(ptr, v >>> 0, true);
     return true;
   }
 
   writeU64(ptr: number, v: bigint): boolean {
-    const mem = this.#memory ? this.#bytes() : undefined;
+    const mem = this.#bytes();
     if (!mem || ptr + 8 > mem.length) return false;
-    new DataView(mem.buffer).setBigUint64(ptr, BigInt.asUintN(64, v), true);
+    this.#dv.setBigUint64(ptr, BigInt.asUintN(64, v), true);
     return true;
   }
 
