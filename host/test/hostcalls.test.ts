@@ -81,3 +81,19 @@ test("logging: prefix, level filter (info by default) and proxy_get_log_level", 
   const traced = await run("levels", { logLevel: "trace" });
   assert.equal(traced.main.filter((e) => e.line.startsWith("wasm log root vm1: at ")).length, 4);
 });
+
+test("wasi stubs: random_get (and its 64 KiB limit), args, fdstat, file functions, poll/yield, clock_res_get", async () => {
+  const { lines } = await run("wasistubs");
+  assert.deepEqual(kv(facts(lines, "wasistubs ")[0]), {
+    random: "0:filled", randomBig: "28", args: "0:0", fdstat1: "0:64", fdstat5: "8", path_open: "44", fd_read: "52",
+    sched_yield: "0", poll_oneoff: "0", prestat: "8", res0: "0:1", res7: "58",
+  });
+});
+
+test("root context: get_status, plugin properties, connection properties NotFound, set_effective_context to itself", async () => {
+  const { lines } = await run("rootprops");
+  assert.deepEqual(kv(facts(lines, "rootprops ")[0]), {
+    status: "0:0:0", plugin_name: "hc", plugin_root_id: "root", plugin_vm_id: "vm1", "source.address": "st1",
+    connection_id: "st1", nope: "st1", "setEffective(1)": "0",
+  });
+});

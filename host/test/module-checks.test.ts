@@ -91,3 +91,13 @@ test("start-up: a restricted call is logged at error with Envoy's wording; allow
   assert.ok(logs.some((l) => l.level === 4 && l.line === "Function: _initialize failed: restricted_callback"), JSON.stringify(logs));
   assert.ok(!logs.some((l) => l.line.includes("not reached")));
 });
+
+test("ABI 0.1.0: proxy_get_configuration gives the plugin configuration in on_configure, else the VM configuration", async () => {
+  assert.equal(loadWasmModule(testModule("abi010")).abi, "0.1.0");
+  const emu = await Emulator.create({ filters: [{ rootId: "o", codePath: testModule("abi010"), pluginConfiguration: "PLUGINCFG", vmConfiguration: "VMCFG" }] });
+  const main = emu.logEntries().filter((e) => e.threadId === 0).map((e) => e.line);
+  assert.deepEqual(main, [
+    "wasm log o: vm_start config=0:VMCFG",
+    "wasm log o: configure config=0:PLUGINCFG continue_request=0 clear_route_cache=0",
+  ]);
+});

@@ -63,3 +63,18 @@ test("timers: one tick per period per root per VM; the first one a period after 
   assert.equal(lines(emu, 1, "tick ").length, 3);
   assert.equal(lines(emu, 0, "tick ").length, 0, "the canary is gone and the service did not ask for ticks");
 });
+
+test("timers: a period of 0 disables the tick; a new period set inside on_tick applies to the next one", async () => {
+  const emu = await Emulator.create({
+    filters: [{ name: "f", rootId: "r", codePath: testModule("lifecycle"), pluginConfiguration: "tick:100 tick_change_to:30 tick_stop_after:3" }],
+  });
+  const ticks = () => emu.logEntries().filter((e) => e.threadId === 1 && e.line.endsWith("cb tick 1")).length;
+  emu.advanceTime(100);
+  assert.equal(ticks(), 1);
+  emu.advanceTime(30);
+  assert.equal(ticks(), 2, "re-armed with the period set during the first tick");
+  emu.advanceTime(30);
+  assert.equal(ticks(), 3);
+  emu.advanceTime(1000);
+  assert.equal(ticks(), 3, "period 0 set in the third tick stops the timer");
+});

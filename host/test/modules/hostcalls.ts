@@ -8,7 +8,8 @@ import { OUT_PTR, OUT_SIZE, OUT_U64, alloc, bufferString, bytesOf, info, log, ou
   proxy_call_foreign_function, proxy_send_local_response, proxy_done, proxy_set_effective_context,
   proxy_get_buffer_status, proxy_continue_stream, proxy_close_stream, proxy_set_property,
   proxy_get_header_map_pairs, proxy_grpc_call, proxy_get_buffer_bytes, proxy_set_buffer_bytes,
-  fd_write, clock_time_get, proc_exit, environ_sizes_get, environ_get } from "./lib/env";
+  fd_write, clock_time_get, proc_exit, environ_sizes_get, environ_get, random_get, args_sizes_get, fd_fdstat_get,
+  path_open, fd_read, sched_yield, poll_oneoff, fd_prestat_get, clock_res_get, proxy_get_status, proxy_get_property } from "./lib/env";
 
 export function proxy_abi_version_0_2_1(): void {}
 export function malloc(size: usize): usize { return alloc(size); }
@@ -205,13 +206,56 @@ function wasi(): void {
     " environ=" + es.toString() + ":" + count.toString() + ":" + eg.toString() + ":" + first + " after_proc_exit=yes");
 }
 
+function wasiStubs(): void {
+  const buf = heap.alloc(65 * 1024);
+  memory.fill(buf, 0, 16);
+  const rnd = random_get(buf, 16);
+  let nonzero = 0;
+  for (let i: usize = 0; i < 16; i++) if (load<u8>(buf + i) != 0) nonzero++;
+  const rndBig = random_get(buf, 65 * 1024);
+  const args = args_sizes_get(OUT_PTR, OUT_SIZE);
+  const argc = load<u32>(OUT_PTR);
+  const st1 = fd_fdstat_get(1, buf);
+  const rights = load<u64>(buf + 8);
+  const st5 = fd_fdstat_get(5, buf);
+  const open = path_open(3, 0, 0, 0, 0, 0, 0, 0, OUT_U64);
+  const read = fd_read(0, 0, 0, OUT_U64);
+  const yld = sched_yield();
+  const poll = poll_oneoff(0, 0, 0, OUT_U64);
+  const prestat = fd_prestat_get(3, buf);
+  const res0 = clock_res_get(0, OUT_U64);
+  const res0v = load<u64>(OUT_U64);
+  const res7 = clock_res_get(7, OUT_U64);
+  info("wasistubs random=" + rnd.toString() + ":" + (nonzero > 8 ? "filled" : "empty") + " randomBig=" + rndBig.toString() +
+    " args=" + args.toString() + ":" + argc.toString() + " fdstat1=" + st1.toString() + ":" + rights.toString() +
+    " fdstat5=" + st5.toString() + " path_open=" + open.toString() + " fd_read=" + read.toString() + " sched_yield=" + yld.toString() +
+    " poll_oneoff=" + poll.toString() + " prestat=" + prestat.toString() + " res0=" + res0.toString() + ":" + res0v.toString() +
+    " res7=" + res7.toString());
+}
+
+function rootProps(): void {
+  const st = proxy_get_status(OUT_U64, OUT_PTR, OUT_SIZE);
+  const code = load<u32>(OUT_U64), msgLen = load<u32>(OUT_SIZE);
+  const names = ["plugin_name", "plugin_root_id", "plugin_vm_id", "source\0address", "connection_id", "nope"];
+  let out = "rootprops status=" + st.toString() + ":" + code.toString() + ":" + msgLen.toString();
+  for (let i = 0; i < names.length; i++) {
+    const n = bytesOf(names[i]);
+    const r = proxy_get_property(p(n), n.byteLength, OUT_PTR, OUT_SIZE);
+    out += " " + names[i].replace("\0", ".") + "=" + (r == 0 ? outString() : "st" + r.toString());
+  }
+  const eff = proxy_set_effective_context(1);
+  info(out + " setEffective(1)=" + eff.toString());
+}
+
 export function proxy_on_configure(root: u32, len: u32): u32 {
   const cfg = bufferString(7, 0, len);
   if (cfg.includes("shared")) sharedData();
   if (cfg.includes("queues")) queues();
   if (cfg.includes("metrics")) metrics();
   if (cfg.includes("misc")) misc();
-  if (cfg.includes("wasi")) wasi();
+  if (cfg.includes("wasi ") || cfg.endsWith("wasi")) wasi();
+  if (cfg.includes("wasistubs")) wasiStubs();
+  if (cfg.includes("rootprops")) rootProps();
   if (cfg.includes("levels")) { log(0, "at trace"); log(1, "at debug"); log(3, "at warn"); log(5, "at critical"); }
   return 1;
 }

@@ -43,8 +43,14 @@ export function proxy_on_queue_ready(root: u32, token: u32): void {
   info("cb queue_ready " + root.toString() + " proxy_done=" + proxy_done().toString());
 }
 
+let ticks = 0;
 export function proxy_on_tick(root: u32): void {
+  ticks++;
   info("cb tick " + root.toString());
+  const stopAfter = param("tick_stop_after:");
+  if (stopAfter.length > 0 && ticks >= <i32>parseInt(stopAfter)) proxy_set_tick_period_milliseconds(0);
+  const change = param("tick_change_to:");
+  if (change.length > 0 && ticks == 1) proxy_set_tick_period_milliseconds(<u32>parseInt(change));
   if (has("continue_on_tick") && heldStream != 0) {
     const s1 = proxy_set_effective_context(heldStream);
     const s2 = proxy_continue_stream(2);

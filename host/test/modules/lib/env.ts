@@ -23,6 +23,7 @@ import "../../../../abi/assembly/abort"; // the build routes aborts here (--use 
 @external("env", "proxy_record_metric") export declare function proxy_record_metric(id: u32, v: u64): u32;
 @external("env", "proxy_get_metric") export declare function proxy_get_metric(id: u32, p: usize): u32;
 @external("env", "proxy_get_log_level") export declare function proxy_get_log_level(p: usize): u32;
+@external("env", "proxy_get_status") export declare function proxy_get_status(cp: usize, mpp: usize, msp: usize): u32;
 @external("env", "proxy_done") export declare function proxy_done(): u32;
 @external("env", "proxy_get_header_map_value") export declare function proxy_get_header_map_value(t: u32, kp: usize, kl: usize, vpp: usize, vsp: usize): u32;
 @external("env", "proxy_get_header_map_pairs") export declare function proxy_get_header_map_pairs(t: u32, pp: usize, sp: usize): u32;
@@ -34,6 +35,15 @@ import "../../../../abi/assembly/abort"; // the build routes aborts here (--use 
 @external("wasi_snapshot_preview1", "fd_write") export declare function fd_write(fd: u32, iovs: usize, n: usize, nw: usize): u32;
 @external("wasi_snapshot_preview1", "clock_time_get") export declare function clock_time_get(id: u32, precision: u64, out: usize): u32;
 @external("wasi_snapshot_preview1", "proc_exit") export declare function proc_exit(code: u32): void;
+@external("wasi_snapshot_preview1", "random_get") export declare function random_get(p: usize, l: usize): u32;
+@external("wasi_snapshot_preview1", "args_sizes_get") export declare function args_sizes_get(cp: usize, sp: usize): u32;
+@external("wasi_snapshot_preview1", "fd_fdstat_get") export declare function fd_fdstat_get(fd: u32, p: usize): u32;
+@external("wasi_snapshot_preview1", "path_open") export declare function path_open(fd: u32, df: u32, p: usize, l: usize, oflags: u32, rb: u64, ri: u64, ff: u32, out: usize): u32;
+@external("wasi_snapshot_preview1", "fd_read") export declare function fd_read(fd: u32, iovs: usize, n: usize, nr: usize): u32;
+@external("wasi_snapshot_preview1", "sched_yield") export declare function sched_yield(): u32;
+@external("wasi_snapshot_preview1", "poll_oneoff") export declare function poll_oneoff(i: usize, o: usize, n: u32, ne: usize): u32;
+@external("wasi_snapshot_preview1", "fd_prestat_get") export declare function fd_prestat_get(fd: u32, p: usize): u32;
+@external("wasi_snapshot_preview1", "clock_res_get") export declare function clock_res_get(id: u32, p: usize): u32;
 @external("wasi_unstable", "environ_sizes_get") export declare function environ_sizes_get(cp: usize, sp: usize): u32;
 @external("wasi_unstable", "environ_get") export declare function environ_get(ap: usize, bp: usize): u32;
 
