@@ -121,3 +121,14 @@ test("failure: FAIL_RELOAD measures the interval from the last load, not from th
   c.downstreamData("boom again");
   assert.equal(emu.connect().closed?.reason, "wasm_fail_stream", "reloaded just now: closed until 1 s has passed");
 });
+
+test("logging: at wasm:trace every host->vm call and vm->host call is logged as cpp-host does", async () => {
+  const emu = await Emulator.create({ logLevel: "trace", filters: [{ name: "f", rootId: "r", codePath: testModule("lifecycle"), pluginConfiguration: "" }] });
+  const main = emu.logEntries().filter((e) => e.threadId === 0 && e.level === 0).map((e) => e.line);
+  assert.ok(main.includes("[host->vm] proxy_on_context_create(1, 0)"), main.join("\n"));
+  assert.ok(main.includes("[host<-vm] proxy_on_context_create return: void"));
+  assert.ok(main.includes("[host->vm] proxy_on_vm_start(1, 0)"));
+  assert.ok(main.includes("[host<-vm] proxy_on_vm_start return: 1"));
+  assert.ok(main.some((l) => /^\[vm->host\] env\.proxy_log\(2, \d+, \d+\)$/.test(l)));
+  assert.ok(main.includes("[vm<-host] env.proxy_log return: 0"));
+});

@@ -123,9 +123,14 @@ export class Vm implements AbiHost {
     if (!def) throw new Error(`internal: import ${key} passed the load check but has no host function`);
     const i32 = def.params.map((t) => t === "i32");
     return (...args: any[]) => {
-      if (this.#allowed && !this.#allowed.has(key)) throw new HostTrap("restricted_callback");
       for (let i = 0; i < args.length; i++) if (i32[i]) args[i] = args[i] >>> 0;
-      return def.impl(this, ...args);
+      // cpp-host logs every host call at wasm:trace, before the allowlist check.
+      const trace = this.env.wasmLogLevel() === LogLevel.trace;
+      if (trace) this.#trace(`[vm->host] ${key}(${printArgs(args)})`);
+      if (this.#allowed && !this.#allowed.has(key)) throw new HostTrap("restricted_callback");
+      const r = def.impl(this, ...args);
+      if (trace) this.#trace(`[vm<-host] ${key} return: ${r === undefined ? "void" : r >>> 0}`);
+      return r;
     };
   }
 
@@ -146,7 +151,10 @@ export class Vm implements AbiHost {
     this.#stack.push(ctx);
     this.#depth++;
     try {
+      const trace = this.env.wasmLogLevel() === LogLevel.trace;
+      if (trace) this.#trace(`[host->vm] ${name}(${printArgs(args)})`);
       const r = fn(...args);
+      if (trace) this.#trace(`[host<-vm] ${name} return: ${typeof r === "number" ? r >>> 0 : "void"}`);
       return typeof r === "number" ? r >>> 0 : 0;
     } catch (e) {
       this.fail(`Function: ${name} failed: ${trapText(e)}${backtrace(e, this.module.functionNames)}`);
@@ -169,11 +177,15 @@ export class Vm implements AbiHost {
     while (this.#afterCall.length > 0) this.#afterCall.shift()!();
   }
 
+  #trace(line: string): void {
+    this.env.emitLog(LogLevel.trace, "wasm", line);
+  }
+
   fail(message: string): void {
     if (this.failed) return;
     this.failed = true;
     this.failMessage = message;
-    this.env.emitLog(LogLevel.error, "wasm", message);
+    if (LogLevel.error >= this.env.wasmLogLevel()) this.env.emitLog(LogLevel.error, "wasm", message);
     for (const ctx of this.#contexts.values()) this.#stopTimer(ctx);
     this.onFail?.(message);
   }
@@ -418,6 +430,11 @@ function backtrace(e: unknown, names: Map<number, string>): string {
     frames.push(`\n${String(frames.length).padStart(3, " ")}:  0x${m[2]} - ${name}`);
   }
   return frames.length === 0 ? "" : `\nProxy-Wasm plugin in-VM backtrace:${frames.join("")}`;
+}
+
+/** cpp-host printValues: unsigned decimals separated by ", ". */
+function printArgs(args: unknown[]): string {
+  return args.map((a) => (typeof a === "bigint" ? BigInt.asUintN(64, a).toString() : String(a))).join(", ");
 }
 
 /** V8 reports traps as "Uncaught RuntimeError: <reason>"; host traps keep their own text. */
