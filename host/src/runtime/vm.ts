@@ -40,8 +40,6 @@ export class Vm implements AbiHost {
   readonly metrics: VmMetrics;
   failed = false;
   failMessage = "";
-  /** Called once when the VM fails (the runtime applies the plugin's failure policy). */
-  onFail: ((message: string) => void) | undefined;
 
   #exports: Record<string, any> = {};
   #memory: WebAssembly.Memory | undefined;
@@ -106,15 +104,24 @@ export class Vm implements AbiHost {
       return;
     }
     this.#stack.pop();
-    // cpp-host startVm: _initialize then main(0,0) or __main_void; else _start. All restricted.
-    const calls: [string, number[]][] = this.has("_initialize")
-      ? [["_initialize", []], ...(this.has("main") ? [["main", [0, 0]]] : this.has("__main_void") ? [["__main_void", []]] : []) as [string, number[]][]]
-      : this.has("_start") ? [["_start", []]] : [];
-    for (const [name, args] of calls) {
-      this.#allowed = INIT_ALLOWED;
-      this.call(name, this.vmContext, ...args);
+    // cpp-host startVm: a reactor gets _initialize then main(0, 0) or __main_void(); a command gets
+    // _start. All of it runs under the start-up allowlist.
+    const calls: { name: string; args: number[] }[] = [];
+    if (this.has("_initialize")) {
+      calls.push({ name: "_initialize", args: [] });
+      if (this.has("main")) calls.push({ name: "main", args: [0, 0] });
+      else if (this.has("__main_void")) calls.push({ name: "__main_void", args: [] });
+    } else if (this.has("_start")) {
+      calls.push({ name: "_start", args: [] });
+    }
+    this.#allowed = INIT_ALLOWED;
+    try {
+      for (const { name, args } of calls) {
+        this.call(name, this.vmContext, ...args);
+        if (this.failed) return;
+      }
+    } finally {
       this.#allowed = null;
-      if (this.failed) return;
     }
   }
 
@@ -187,7 +194,6 @@ export class Vm implements AbiHost {
     this.failMessage = message;
     if (LogLevel.error >= this.env.wasmLogLevel()) this.env.emitLog(LogLevel.error, "wasm", message);
     for (const ctx of this.#contexts.values()) this.#stopTimer(ctx);
-    this.onFail?.(message);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -298,8 +304,8 @@ export class Vm implements AbiHost {
     const root = this.#contexts.get(ctx.rootContextId);
     if (!root || !root.pendingDone) return Status.NotFound;
     root.pendingDone = false;
-    // Envoy posts the deletion; it never runs inside the caller's callback.
-    this.env.setTimer(0, () => this.#deleteRoot(root));
+    // cpp-host WasmBase::done: on_delete runs after the calling callback returns, never inside it.
+    this.afterCall(() => this.#deleteRoot(root));
     return Status.Ok;
   }
 
