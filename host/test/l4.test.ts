@@ -208,3 +208,23 @@ test("root teardown: on_done 0 waits for proxy_done(), then on_delete is posted;
   emu.runPending();
   assert.deepEqual(callbacks(emu).slice(-2), ["cb queue_ready 1 proxy_done=0", "cb delete 1"]);
 });
+
+test("L4: bytes that arrive while tcp_proxy waits for the upstream are held, then run through the chain once", async () => {
+  const emu = await emulator("", { autoConnectUpstream: false });
+  const c = emu.connect();
+  assert.equal(c.readDisabled, true, "tcp_proxy disables reading until the upstream is connected");
+  c.downstreamData("early");
+  assert.deepEqual(callbacks(emu).filter((l) => l.startsWith("cb downstream_data")), []);
+  c.upstreamConnect();
+  assert.equal(c.readDisabled, false);
+  assert.deepEqual(callbacks(emu).filter((l) => l.startsWith("cb downstream_data")), ["cb downstream_data 2 5 0 data=early"]);
+  assert.equal(c.upstreamText(), "early");
+});
+
+test("L4: set_tick_period from a stream context arms its root's timer", async () => {
+  const emu = await emulator("tick_from_stream:50");
+  emu.connect();
+  assert.ok(callbacks(emu, 1, "stream set_tick_period=").includes("stream set_tick_period=0"));
+  emu.advanceTime(50);
+  assert.deepEqual(callbacks(emu).filter((l) => l.startsWith("cb tick")), ["cb tick 1"]);
+});

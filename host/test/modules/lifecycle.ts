@@ -86,6 +86,8 @@ export function proxy_on_new_connection(ctx: u32): u32 {
     const st = proxy_set_property(changetype<usize>(k), k.byteLength, changetype<usize>(v), v.byteLength);
     info("prop set=" + st.toString() + " get=" + prop("my_key"));
   }
+  const streamTick = param("tick_from_stream:");
+  if (streamTick.length > 0) info("stream set_tick_period=" + proxy_set_tick_period_milliseconds(<u32>parseInt(streamTick)).toString());
   if (has("trap_on_new")) unreachable();
   if (has("stop_on_new")) { heldStream = ctx; return 1; }
   return 0;
