@@ -78,3 +78,10 @@ test("timers: a period of 0 disables the tick; a new period set inside on_tick a
   emu.advanceTime(1000);
   assert.equal(ticks(), 3, "period 0 set in the third tick stops the timer");
 });
+
+test("lifecycle stats: wasm.<runtime>.created counts every VM (base, canaries, clones), .active the live ones", async () => {
+  const emu = await peers(2);
+  // main: a base VM per vm_key (2) + a canary per plugin key (2, destroyed) + the singleton (1); workers: one filter VM each (2)
+  assert.equal(emu.metric("wasm.envoy.wasm.runtime.v8.created"), 7n);
+  assert.equal(emu.metric("wasm.envoy.wasm.runtime.v8.active"), 5n);
+});

@@ -135,7 +135,26 @@ export class ThreadRuntime implements ThreadRuntimeApi {
       environmentVariables: p.environmentVariables, clusterNames: this.#clusterNames,
     });
     this.#byInstance.set(vm.instanceId, vm);
+    this.#lifecycle(p.runtime, 1);
     return vm;
+  }
+
+  /** Drops a VM that will never be called again (a canary, a VM replaced by FAIL_RELOAD). */
+  #dropVm(vm: Vm, runtime: string): void {
+    vm.destroy();
+    this.#byInstance.delete(vm.instanceId);
+    this.#lifecycle(runtime, -1);
+  }
+
+  /** Envoy's LifecycleStatsHandler: wasm.<runtime>.created (counter) and wasm.<runtime>.active (gauge). */
+  #lifecycle(runtime: string, delta: 1 | -1): void {
+    const store = this.env.store;
+    if (delta > 0) {
+      const created = store.defineMetric(0, `wasm.${runtime}.created`);
+      if (created >= 0) store.counterAdd(created, 1n);
+    }
+    const active = store.defineMetric(1, `wasm.${runtime}.active`);
+    if (active >= 0) store.gaugeAdd(active, BigInt(delta));
   }
 
   /** Gets (or creates) the slot of a plugin on this thread and starts its root context. */
@@ -188,8 +207,8 @@ export class ThreadRuntime implements ThreadRuntimeApi {
       const vk = vmKey(p, module);
       if (!bases.has(vk)) {
         bases.add(vk);
+        // The base VM stays (as in Envoy, it is the template clones are made from); it is never called.
         const base = this.#newVm(p, module);
-        base.destroy();
         this.#byInstance.delete(base.instanceId);
         if (base.failed) {
           this.#log(LogLevel.error, "Wasm VM failed Failed to initialize Wasm code");
@@ -212,8 +231,7 @@ export class ThreadRuntime implements ThreadRuntimeApi {
           reason = r.reason;
         }
       }
-      canary.destroy();
-      this.#byInstance.delete(canary.instanceId);
+      this.#dropVm(canary, p.runtime);
       if (error !== "") {
         this.#log(LogLevel.error, `Wasm VM failed ${error}`);
         this.#reject(p, `${error} (${reason})`);
@@ -273,13 +291,11 @@ export class ThreadRuntime implements ThreadRuntimeApi {
       if (r.ok) roots.set(s, r.root);
     }
     if (vm.failed || roots.size !== affected.length) {
-      vm.destroy();
-      this.#byInstance.delete(vm.instanceId);
+      this.#dropVm(vm, slot.plugin.runtime);
       this.#log(LogLevel.warn, `Failed to reload WASM plugin: ${slot.plugin.name}`);
       return false;
     }
-    old.destroy();
-    this.#byInstance.delete(old.instanceId);
+    this.#dropVm(old, slot.plugin.runtime);
     this.#vms.set(slot.vmKey, vm);
     for (const s of affected) {
       s.vm = vm;
