@@ -126,7 +126,8 @@ test("L4: properties for network filters (\\0 paths, encodings, NotFound), set_p
   assert.deepEqual(p, {
     "source.address": "10.0.0.1:40001", "source.port": "40001/8", "destination.address": "127.0.0.1:10000",
     "destination.port": "10000/8", "connection.id": "1/8", connection_id: "1/8", plugin_name: "f", plugin_root_id: "r",
-    plugin_vm_id: "v", dotted: "<status", unknown: "<status", upstream: "<status",
+    plugin_vm_id: "v", dotted: "st1", unknown: "st1", upstream: "st1",
+    group: "st3", nokey: "st1", mtls: "0/1", // a whole attribute group is SerializationFailure; mtls is a bool
   });
   assert.deepEqual(callbacks(emu, 1, "prop set"), ["prop set=0 get=my_value"]);
   c.upstreamConnect();

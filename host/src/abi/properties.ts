@@ -8,6 +8,7 @@ export const propertyFns: HostFnDef[] = [
     if (path === undefined) return Status.InvalidMemoryAccess;
     const value = h.current().getProperty(path.split("\0"));
     if (value === undefined) return Status.NotFound;
+    if (typeof value === "number") return value;
     return h.copyOut(value, valPtrPtr, valSizePtr) ? Status.Ok : Status.InvalidMemoryAccess;
   }),
   envFn("proxy_set_property", "iiii", "i", (h, keyPtr: number, keyLen: number, valPtr: number, valLen: number) => {

@@ -20,8 +20,8 @@ export interface AbiContext {
   readonly rootContextId: number;
   readonly plugin: PluginSpec | undefined;
   getBuffer(type: number): AbiBuffer | undefined;
-  /** Path parts as split on \0. undefined: NotFound. */
-  getProperty(path: string[]): Uint8Array | undefined;
+  /** Path parts as split on \0. undefined: NotFound; a number: that status (e.g. SerializationFailure). */
+  getProperty(path: string[]): Uint8Array | number | undefined;
   setProperty(path: string, value: Uint8Array): number;
   continueStream(type: number): number;
   closeStream(type: number): number;

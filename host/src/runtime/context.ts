@@ -9,8 +9,8 @@ import type { AbiBuffer, AbiContext, ContextKind } from "../abi/types.ts";
 /** What a stream context needs from the connection it belongs to (runtime/filter-manager.ts). */
 export interface StreamHooks {
   getBuffer(type: number): AbiBuffer | undefined;
-  /** undefined: not a connection property (the context falls back to plugin properties). */
-  getProperty(path: string[]): Uint8Array | undefined;
+  /** undefined: not a connection property (the context falls back to plugin properties); a number: a status. */
+  getProperty(path: string[]): Uint8Array | number | undefined;
   setProperty(path: string, value: Uint8Array): number;
   continueStream(type: number): number;
   closeStream(type: number): number;
@@ -66,7 +66,7 @@ export class Context implements AbiContext {
     return this.hooks?.getBuffer(type) ?? EMPTY_BUFFER;
   }
 
-  getProperty(path: string[]): Uint8Array | undefined {
+  getProperty(path: string[]): Uint8Array | number | undefined {
     const fromStream = this.hooks?.getProperty(path);
     if (fromStream !== undefined) return fromStream;
     if (path.length !== 1) return undefined;

@@ -171,8 +171,11 @@ export class FilterManager implements ConnectionHandler {
     this.transport.closeDownstream(flush, reason);
   }
 
-  property(path: string[]): Uint8Array | undefined {
+  property(path: string[]): Uint8Array | number | undefined {
     const t = this.transport;
+    // The attribute groups themselves are CEL maps that cannot list their keys: Envoy's
+    // serializeValue answers SerializationFailure for them.
+    if (path.length === 1 && ATTRIBUTE_GROUPS.has(path[0])) return Status.SerializationFailure;
     // Segments stay separate: a dotted "source.address" as one segment is an unknown name (NotFound).
     const key = path.join("\u0000");
     switch (key) {
@@ -193,6 +196,8 @@ export class FilterManager implements ConnectionHandler {
     return undefined;
   }
 }
+
+const ATTRIBUTE_GROUPS = new Set(["source", "destination", "connection", "upstream"]);
 
 function formatAddress(a: SocketAddress): string {
   return a.address.includes(":") ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`;

@@ -63,14 +63,15 @@ export function proxy_on_tick(root: u32): void {
 function prop(path: string): string {
   const b = bytesOf(path);
   const st = proxy_get_property(changetype<usize>(b), b.byteLength, OUT_PTR, OUT_SIZE);
-  if (st != 0) return "<status " + st.toString() + ">";
+  if (st != 0) return "st" + st.toString();
   return outString();
 }
 function propU64(path: string): string {
   const b = bytesOf(path);
   const st = proxy_get_property(changetype<usize>(b), b.byteLength, OUT_PTR, OUT_SIZE);
-  if (st != 0) return "<status " + st.toString() + ">";
-  return load<u64>(load<u32>(OUT_PTR)).toString() + "/" + load<u32>(OUT_SIZE).toString();
+  if (st != 0) return "st" + st.toString();
+  const n = load<u32>(OUT_SIZE);
+  return (n >= 8 ? load<u64>(load<u32>(OUT_PTR)) : <u64>load<u8>(load<u32>(OUT_PTR))).toString() + "/" + n.toString();
 }
 
 export function proxy_on_new_connection(ctx: u32): u32 {
@@ -81,7 +82,8 @@ export function proxy_on_new_connection(ctx: u32): u32 {
       " destination.address=" + prop("destination\0address") + " destination.port=" + propU64("destination\0port") +
       " connection.id=" + propU64("connection\0id") + " connection_id=" + propU64("connection_id") +
       " plugin_name=" + prop("plugin_name") + " plugin_root_id=" + prop("plugin_root_id") + " plugin_vm_id=" + prop("plugin_vm_id") +
-      " dotted=" + prop("source.address") + " unknown=" + prop("no_such") + " upstream=" + prop("upstream\0address"));
+      " dotted=" + prop("source.address") + " unknown=" + prop("no_such") + " upstream=" + prop("upstream\0address") +
+      " group=" + prop("source") + " nokey=" + prop("source\0nokey") + " mtls=" + propU64("connection\0mtls"));
     const k = bytesOf("my_key"), v = bytesOf("my_value");
     const st = proxy_set_property(changetype<usize>(k), k.byteLength, changetype<usize>(v), v.byteLength);
     info("prop set=" + st.toString() + " get=" + prop("my_key"));
