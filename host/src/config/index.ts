@@ -1,3 +1,4 @@
 export { loadHostConfig, parseHostConfig } from "./load-host-config.ts";
 export type { LoadOptions } from "./load-host-config.ts";
 export { ConfigError } from "./config-error.ts";
+export { validateMessage } from "./validate-message.ts";
