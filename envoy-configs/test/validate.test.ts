@@ -16,14 +16,17 @@ const configsDir = path.join(here, "..");
 const repoRoot = path.join(configsDir, "..");
 const fixturesDir = path.join(here, "fixtures");
 
-/** YAML files under envoy-configs/, except the test folder (fixtures are invalid on purpose). */
+/**
+ * YAML files under envoy-configs/, except the test folder (fixtures are invalid on purpose) and
+ * istio/ (Kubernetes manifests, checked by istio.test.ts).
+ */
 function shippedConfigs(): string[] {
   const out: string[] = [];
   const walk = (dir: string): void => {
     for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
       const p = path.join(dir, e.name);
       if (e.isDirectory()) {
-        if (p !== here) walk(p);
+        if (p !== here && p !== path.join(configsDir, "istio")) walk(p);
       } else if (/\.ya?ml$/.test(e.name)) out.push(p);
     }
   };
