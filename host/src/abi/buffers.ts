@@ -9,8 +9,6 @@ export const BufferType = {
   GrpcReceiveBuffer: 5, VmConfiguration: 6, PluginConfiguration: 7, CallData: 8,
 } as const;
 
-const U32_MAX = 0xffffffff;
-
 export const bufferFns: HostFnDef[] = [
   envFn("proxy_get_buffer_status", "iii", "i", (h, type: number, lenPtr: number, flagsPtr: number) => {
     if (type > BUFFER_TYPE_MAX) return Status.BadArgument;
@@ -24,7 +22,8 @@ export const bufferFns: HostFnDef[] = [
     if (type > BUFFER_TYPE_MAX) return Status.BadArgument;
     const buf = h.current().getBuffer(type);
     if (!buf) return Status.NotFound;
-    if (start + length > U32_MAX) return Status.BadArgument; // 32-bit wrap-around in the host
+    // cpp-host's overflow check (start > start + length) is done on 64-bit Words, so for 32-bit
+    // arguments it never fires: a huge start is simply past the end.
     const bytes = buf.bytes();
     if (start > bytes.length) length = 0;
     else if (start + length > bytes.length) length = bytes.length - start;
