@@ -203,8 +203,11 @@ export class Emulator {
     const listener = this.config.listeners.find((l) => l.name === listenerName);
     if (!listener) throw new Error(`Emulator.connect: no listener named "${listenerName}"`);
     const id = this.#nextConnectionId++;
+    const tcp = listener.filters.find((f) => f.kind === "tcp_proxy");
+    const cluster = this.config.clusters.find((c) => tcp?.kind === "tcp_proxy" && c.name === tcp.cluster);
+    const upstream = cluster?.endpoints[0] ?? { address: "127.0.0.1", port: 9000 };
     const conn = new VirtualConnection(this, id, opts.source ?? { address: "10.0.0.1", port: 40000 + Number(id) }, listener.address,
-      opts.autoConnectUpstream ?? this.autoConnectUpstream);
+      upstream, opts.autoConnectUpstream ?? this.autoConnectUpstream);
     conn.handler = rt.createConnection(listener.name, conn);
     conn.handler.onNewConnection();
     this.runPending();
@@ -266,11 +269,14 @@ export class VirtualConnection implements Transport, UpstreamAddressSource {
   upstreamEndStream = false;
   downstreamEndStream = false;
 
-  constructor(emu: Emulator, id: bigint, source: SocketAddress, destination: SocketAddress, auto: boolean) {
+  readonly #upstream: SocketAddress;
+
+  constructor(emu: Emulator, id: bigint, source: SocketAddress, destination: SocketAddress, upstream: SocketAddress, auto: boolean) {
     this.#emu = emu;
     this.connectionId = id;
     this.source = source;
     this.destination = destination;
+    this.#upstream = upstream;
     this.#auto = auto;
   }
 
@@ -301,7 +307,7 @@ export class VirtualConnection implements Transport, UpstreamAddressSource {
   }
   readDisable(disable: boolean): void { this.readDisabled = disable; }
   upstreamAddress(): SocketAddress | undefined {
-    return this.upstreamState === "connected" ? { address: "127.0.0.1", port: 9000 } : undefined;
+    return this.upstreamState === "connected" ? this.#upstream : undefined;
   }
 
   // driver (called by the test); each drains the emulator's pending work ------------------------
