@@ -48,3 +48,13 @@ test("wasm binary: corrupt bytes are 'Failed to parse corrupted Wasm module' at 
     e.message === "Failed to parse corrupted Wasm module" && e.logLines()[1] === "Wasm VM failed Failed to load Wasm code");
   assert.throws(() => compileWasmModule(new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]), "garbage"), /Failed to parse corrupted Wasm module/);
 });
+
+test("wasm binary: an imported table is created by the host too", async () => {
+  const tableImport = [...str("env"), ...str("__indirect_function_table"), 0x01, 0x70, 0x00, 0x02];
+  const m = compileWasmModule(module([tableImport]), "table");
+  assert.deepEqual(m.tableImport, { module: "env", name: "__indirect_function_table", element: "anyfunc", min: 2, max: undefined });
+  const path = join(mkdtempSync(join(tmpdir(), "rt-")), "table.wasm");
+  writeFileSync(path, module([tableImport]));
+  const emu = await Emulator.create({ filters: [{ name: "p", codePath: path }] });
+  assert.equal(emu.workers[0].vmFor("p")!.failed, false);
+});

@@ -87,6 +87,9 @@ export class Vm implements AbiHost {
         const m = this.module.memoryImport!;
         this.#memory = new WebAssembly.Memory({ initial: m.min, maximum: m.max });
         imports[imp.module][imp.name] = this.#memory;
+      } else if (imp.kind === "table") {
+        const t = this.module.tableImport!;
+        imports[imp.module][imp.name] = new WebAssembly.Table({ element: t.element, initial: t.min, maximum: t.max });
       } else if (imp.kind === "function") {
         imports[imp.module][imp.name] = this.#hostFunction(`${imp.module}.${imp.name}`);
       }

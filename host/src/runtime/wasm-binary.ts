@@ -5,7 +5,7 @@
 export type ValType = "i32" | "i64" | "f32" | "f64" | "v128" | "funcref" | "externref";
 
 export interface FuncType { params: ValType[]; results: ValType[] }
-export interface ImportEntry { module: string; name: string; kind: "func" | "table" | "memory" | "global" | "tag"; type?: FuncType; limits?: { min: number; max?: number } }
+export interface ImportEntry { module: string; name: string; kind: "func" | "table" | "memory" | "global" | "tag"; type?: FuncType; limits?: { min: number; max?: number }; element?: ValType }
 export interface ExportEntry { name: string; kind: "func" | "table" | "memory" | "global" | "tag"; type?: FuncType }
 export interface WasmShape {
   imports: ImportEntry[];
@@ -94,7 +94,10 @@ export function parseWasmShape(bytes: Uint8Array): WasmShape {
           const t = r.u32();
           funcTypeIdx.push(t);
           imports.push({ module, name, kind: "func", type: types[t] });
-        } else if (kind === 1) { r.valType(); r.limits(); imports.push({ module, name, kind: "table" }); }
+        } else if (kind === 1) {
+          const element = r.valType();
+          imports.push({ module, name, kind: "table", element, limits: r.limits() });
+        }
         else if (kind === 2) imports.push({ module, name, kind: "memory", limits: r.limits() });
         else if (kind === 3) { r.valType(); r.byte(); imports.push({ module, name, kind: "global" }); }
         else if (kind === 4) { r.byte(); r.u32(); imports.push({ module, name, kind: "tag" }); }

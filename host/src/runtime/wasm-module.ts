@@ -46,6 +46,8 @@ export interface LoadedModule {
   readonly functionNames: Map<number, string>;
   /** An imported memory the host must create (cpp-host does the same). */
   readonly memoryImport?: { module: string; name: string; min: number; max?: number };
+  /** An imported table, likewise. */
+  readonly tableImport?: { module: string; name: string; element: "anyfunc" | "externref"; min: number; max?: number };
 }
 
 const ABI_MARKERS: [string, AbiVersion][] = [
@@ -118,6 +120,12 @@ function memoryImport(shape: WasmShape): LoadedModule["memoryImport"] {
   return m ? { module: m.module, name: m.name, min: m.limits!.min, max: m.limits!.max } : undefined;
 }
 
+function tableImport(shape: WasmShape): LoadedModule["tableImport"] {
+  const t = shape.imports.find((i) => i.kind === "table");
+  if (!t) return undefined;
+  return { module: t.module, name: t.name, element: t.element === "externref" ? "externref" : "anyfunc", min: t.limits!.min, max: t.limits!.max };
+}
+
 /** Checks and compiles; throws WasmLoadError with Envoy's text on the first problem. */
 export function compileWasmModule(bytes: Uint8Array, source: string, precompiled?: WebAssembly.Module): LoadedModule {
   let shape: WasmShape;
@@ -158,6 +166,7 @@ export function compileWasmModule(bytes: Uint8Array, source: string, precompiled
     sha256: createHash("sha256").update(bytes).digest("hex"),
     exportNames: new Set(shape.exports.map((e) => e.name)),
     memoryImport: memoryImport(shape),
+    tableImport: tableImport(shape),
     functionNames: shape.functionNames,
   };
 }
