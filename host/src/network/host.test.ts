@@ -35,7 +35,7 @@ async function startBlackhole(): Promise<{ port: number; proc: ChildProcess; fil
   return { port, proc, filler };
 }
 
-function tcpOnlyConfig(p: { admin: number; echo: number; refused: number; reset: number; blackhole: number; ports: number[] }): HostConfig {
+function tcpOnlyConfig(p: { admin: number; echo: number; echo2: number; refused: number; reset: number; blackhole: number; ports: number[] }): HostConfig {
   const listener = (name: string, port: number, cluster: string) => ({
     name, address: { address: "127.0.0.1", port },
     filters: [{ kind: "tcp_proxy" as const, statPrefix: name, cluster }],
@@ -47,11 +47,13 @@ function tcpOnlyConfig(p: { admin: number; echo: number; refused: number; reset:
       listener("refused_in", p.ports[1], "refused"),
       listener("reset_in", p.ports[2], "reset"),
       listener("blackhole_in", p.ports[3], "blackhole"),
+      listener("rr_in", p.ports[4], "rr"),
     ],
     clusters: [
       { name: "echo", connectTimeoutMs: 1000, endpoints: [{ address: "127.0.0.1", port: p.echo }] },
       { name: "refused", connectTimeoutMs: 1000, endpoints: [{ address: "127.0.0.1", port: p.refused }] },
       { name: "reset", connectTimeoutMs: 1000, endpoints: [{ address: "127.0.0.1", port: p.reset }] },
+      { name: "rr", connectTimeoutMs: 1000, endpoints: [{ address: "127.0.0.1", port: p.echo }, { address: "127.0.0.1", port: p.echo2 }] },
       { name: "blackhole", connectTimeoutMs: 300, endpoints: [{ address: "127.0.0.1", port: p.blackhole }] },
     ],
     wasmServices: [], statsTags: [], useAllDefaultTags: false,
@@ -60,6 +62,7 @@ function tcpOnlyConfig(p: { admin: number; echo: number; refused: number; reset:
 
 describe("host (2 workers, tcp_proxy only)", () => {
   let echo: EchoUpstream;
+  let echo2: EchoUpstream;
   let resetServer: net.Server;
   let host: RunningHost;
   let ports: number[];
@@ -68,14 +71,15 @@ describe("host (2 workers, tcp_proxy only)", () => {
 
   before(async () => {
     echo = await startEchoUpstream();
+    echo2 = await startEchoUpstream();
     // Answers the first bytes with a TCP RST.
     resetServer = net.createServer((s) => s.once("data", () => s.resetAndDestroy()));
     await new Promise<void>((r) => resetServer.listen({ host: "127.0.0.1", port: 0 }, () => r()));
     blackhole = await startBlackhole();
-    ports = [await freePort(), await freePort(), await freePort(), await freePort()];
+    ports = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
     adminPort = await freePort();
     const config = tcpOnlyConfig({
-      admin: adminPort, echo: echo.port, refused: await freePort(),
+      admin: adminPort, echo: echo.port, echo2: echo2.port, refused: await freePort(),
       reset: (resetServer.address() as net.AddressInfo).port, blackhole: blackhole?.port ?? await freePort(), ports,
     });
     host = await startHost(config, { concurrency: 2, log: new LogSink(LogLevels.create(quiet), 0) });
@@ -84,6 +88,7 @@ describe("host (2 workers, tcp_proxy only)", () => {
   after(async () => {
     await host?.stop();
     await echo?.close();
+    await echo2?.close();
     resetServer?.close();
     blackhole?.filler.destroy();
     blackhole?.proc.kill();
@@ -175,6 +180,21 @@ describe("host (2 workers, tcp_proxy only)", () => {
     assert.ok(w0 > 0 && w1 > 0, `both workers accepted (worker_0=${w0}, worker_1=${w1})`);
     assert.equal(delta("tcp.echo_in.downstream_cx_total"), N);
     assert.equal(delta("cluster.echo.upstream_cx_total"), N);
+  });
+
+  test("a cluster with two endpoints is used round robin (per worker, as Envoy's LB)", async () => {
+    const a0 = echo.accepted();
+    const b0 = echo2.accepted();
+    const N = 20;
+    for (let i = 0; i < N; i++) {
+      const r = await echoExchange(ports[4], Buffer.from(`rr${i}`));
+      assert.equal(r.receivedSha, r.sentSha);
+    }
+    const a = echo.accepted() - a0;
+    const b = echo2.accepted() - b0;
+    assert.equal(a + b, N);
+    // each of the 2 workers alternates on its own, so the totals differ by at most one per worker
+    assert.ok(Math.abs(a - b) <= 2, `endpoint split ${a}/${b}`);
   });
 
   test("byte counters match the bytes moved", async () => {
