@@ -3,8 +3,11 @@
 import { Status } from "../contracts.ts";
 import type { AbiBuffer } from "../abi/types.ts";
 
+/** Shared empty value: nothing ever writes into a buffer's array, so one instance is enough. */
+const EMPTY = new Uint8Array(0);
+
 export class ConnBuffer {
-  #data: Uint8Array = new Uint8Array(0);
+  #data: Uint8Array = EMPTY;
 
   get length(): number { return this.#data.length; }
   bytes(): Uint8Array { return this.#data; }
@@ -36,7 +39,7 @@ export class ConnBuffer {
   /** Removes and returns everything. */
   take(): Uint8Array {
     const d = this.#data;
-    this.#data = new Uint8Array(0);
+    this.#data = EMPTY;
     return d;
   }
 }
@@ -51,7 +54,7 @@ export class BufferView implements AbiBuffer {
   constructor(buf: ConnBuffer) { this.#buf = buf; }
 
   bytes(): Uint8Array {
-    return this.released ? new Uint8Array(0) : this.#buf.bytes();
+    return this.released ? EMPTY : this.#buf.bytes();
   }
 
   copyFrom(start: number, length: number, data: Uint8Array): number {
