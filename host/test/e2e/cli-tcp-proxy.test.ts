@@ -153,6 +153,19 @@ describe("cli: process-level behaviour", () => {
     }
   });
 
+  test("a non-loopback admin address is allowed with a warning", async () => {
+    const adminPort = await freePort();
+    const yaml = tcpOnlyYaml({ adminPort, listenerPort: await freePort(), clusterPort: await freePort() })
+      .replace(`address: 127.0.0.1, port_value: ${adminPort}`, `address: 0.0.0.0, port_value: ${adminPort}`);
+    const host = spawnHost(["-c", writeTempConfig(yaml), "--concurrency", "1"]);
+    try {
+      await waitReady(host, adminPort);
+      assert.match(host.stderr(), /\[warn\]\[admin\] .*admin address 0\.0\.0\.0:\d+ is not loopback/);
+    } finally {
+      assert.equal(await host.kill(), 0);
+    }
+  });
+
   test("a config error exits 1 and names the field path", async () => {
     const path = writeTempConfig(tcpOnlyYaml({ adminPort: 1, listenerPort: 2, clusterPort: 70001 }));
     const host = spawnHost(["-c", path]);
