@@ -2,15 +2,28 @@
 import net from "node:net";
 import { createHash, randomBytes } from "node:crypto";
 
-/** A port that was free a moment ago (bind 0, read, close). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+// Ports handed out by this process, so one test run never gets the same port twice.
+const handedOut = new Set<number>();
+
+/**
+ * A port that was free a moment ago. Drawn at random below the kernel's ephemeral range
+ * (32768-60999 here): a port from bind(0) is an ephemeral one, which the kernel may give the very
+ * next outgoing connection, and load tests make thousands of those, so the host's later bind fails.
+ */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = 20000 + Math.floor(Math.random() * 12000);
+    if (handedOut.has(port)) continue;
+    if (await canBind(port)) { handedOut.add(port); return port; }
+  }
+  throw new Error("freePort: no free port found in 20000-31999 after 200 tries");
+}
+
+function canBind(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const s = net.createServer();
-    s.once("error", reject);
-    s.listen({ host: "127.0.0.1", port: 0 }, () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
+    s.once("error", () => resolve(false));
+    s.listen({ host: "127.0.0.1", port }, () => s.close(() => resolve(true)));
   });
 }
 
