@@ -25,6 +25,7 @@ export interface PhaseResult {
 }
 
 const STATS_SETTLE_MS = 3000;
+const CLIENT_EXIT_GRACE_MS = 2000;
 
 export type IntervalListener = (r: IntervalReport, target: Target, phase: string) => void;
 
@@ -33,12 +34,18 @@ export async function runClient(config: Partial<LoadConfig>, onInterval?: (r: In
   const intervals: IntervalReport[] = [];
   child.onMessage((m) => {
     if (m.type !== "interval") return;
-    intervals.push(m as unknown as IntervalReport);
-    onInterval?.(m as unknown as IntervalReport);
+    const r = m as unknown as IntervalReport;
+    onInterval?.(r);
+    // Per-interval percentiles are kept; the interval's raw histogram is not (the phase summary
+    // keeps the merged one), which keeps results files small.
+    intervals.push({ ...r, latencyHist: [] });
   });
   const limitMs = (config.durationMs ?? 0) + (config.drainMs ?? 5000) + 30_000;
   const summary = (await child.waitFor((m) => m.type === "summary", limitMs)) as unknown as SummaryReport;
-  await child.exited;
+  // Its work is done once the summary is out. Node has been seen to hang inside process.exit()
+  // (futex wait, every socket closed) on this machine: don't let that stall the run.
+  const exitedInTime = await Promise.race([child.exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), CLIENT_EXIT_GRACE_MS))]);
+  if (!exitedInTime) await child.stop();
   return { summary, intervals };
 }
 
