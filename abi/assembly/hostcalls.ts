@@ -291,6 +291,12 @@ export function setSharedData(key: string, value: ArrayBuffer, cas: u32): u32 {
   return done_(raw.proxy_set_shared_data(ptrOf(k), sizeOf(k), ptrOf(value), sizeOf(value), cas));
 }
 
+/** set_shared_data from `len` bytes at `ptr` (zero copy; see enqueueSharedQueueBytes). */
+export function setSharedDataBytes(key: string, ptr: usize, len: u32, cas: u32): u32 {
+  const k = utf8(key);
+  return done_(raw.proxy_set_shared_data(ptrOf(k), sizeOf(k), ptr, <usize>len, cas));
+}
+
 // ---- shared queues --------------------------------------------------------------------------
 
 /** Registers (or re-opens, taking ownership of) a queue in this VM's vm_id. Token or 0. */
@@ -312,6 +318,14 @@ export function resolveSharedQueue(vmId: string, name: string): u32 {
 
 export function enqueueSharedQueue(token: u32, value: ArrayBuffer): u32 {
   return done_(raw.proxy_enqueue_shared_queue(token, ptrOf(value), sizeOf(value)));
+}
+
+/**
+ * Enqueues `len` bytes at `ptr` (e.g. a FlatBuffers builder's finished message, which does not
+ * start at its buffer's beginning) without copying them into an ArrayBuffer first.
+ */
+export function enqueueSharedQueueBytes(token: u32, ptr: usize, len: u32): u32 {
+  return done_(raw.proxy_enqueue_shared_queue(token, ptr, <usize>len));
 }
 
 /** Next item, or null when Empty / NotFound (lastStatus tells which). */

@@ -60,7 +60,7 @@ export {
   getHeaderMapValue, addHeaderMapValue, replaceHeaderMapValue, removeHeaderMapValue,
   getHeaderMapPairs, setHeaderMapPairs, getHeaderMapSize, sendLocalResponse,
   httpCall, grpcCall, grpcStream, grpcSend, grpcCancel, grpcClose,
-  registerSharedQueue, resolveSharedQueue, enqueueSharedQueue, dequeueSharedQueue,
+  registerSharedQueue, resolveSharedQueue, enqueueSharedQueue, dequeueSharedQueue, enqueueSharedQueueBytes, setSharedDataBytes,
   callForeignFunction, setTickPeriodMilliseconds,
 } from "./hostcalls";
 export { pendingHostAllocations, untrackedHostAllocations } from "./memory";

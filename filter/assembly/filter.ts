@@ -1,54 +1,537 @@
-// Sentinel L4 filter, issue-2 version: a pass-through TcpContext that counts connections. The real
-// flow-control logic replaces the bodies later; the wiring (root id, config check, metrics) stays.
+// Sentinel L4 filter: one connection is one Sentinel entry. The decision is made in
+// on_new_connection (blocked -> close_stream at once + StopIteration, counted by reason); the
+// entry exits when the connection ends. Limits hold process-wide through shared-data ledgers
+// (ledger/), breakers through one shared state word per rule; the singleton service aggregates the
+// per-tick WorkerReports and publishes the DecisionTable. Design and error bounds: filter/README.md.
 import {
-  registerRootContext, RootContext, TcpContext, FilterStatus, LogLevel, Counter, Gauge, log,
+  registerRootContext, RootContext, TcpContext, FilterStatus, LogLevel, PeerType, Counter, Gauge, Histogram, log,
+  nowMs, nowNs, getSharedData, setSharedData, resolveSharedQueue, enqueueSharedQueueBytes, lastStatus, WasmResult,
 } from "../../abi/assembly";
-import { CX_ACTIVE, CX_TOTAL } from "./stats";
+import {
+  ResourceGuard, bindStat, STAT_STANDALONE, BLOCK_NONE, BLOCK_FLOW, BLOCK_ISOLATION, BLOCK_CIRCUIT_BREAKING,
+  blockTypeName, blockMessage, formatNumber, quote,
+} from "../../sentinel/assembly/index";
+import { resourceHash } from "../../shared-schema/assembly/index";
+import { SLOW_REQUEST_RATIO } from "../../sentinel/assembly/rules/circuitbreaker";
+import * as S from "./stats";
+import {
+  decodeFilterConfig, FilterConfig, RT_FIRST_BYTE, FALLBACK_FAIL_OPEN, FALLBACK_FAIL_CLOSED,
+} from "./config";
+import { FlowLedger } from "./ledger/flow-ledger";
+import { SlotLedger } from "./ledger/slot-ledger";
+import { BreakerWord, breakerStateName, CB_CLOSED, CB_HALF_OPEN, CB_OPEN } from "./ledger/breaker-word";
+import { CREATE_CAS } from "./ledger/cas";
+import { flowKey, slotKey, breakerKey, breakerFingerprint, VM_SEQ_KEY, REPORTS_QUEUE } from "./ledger/keys";
+import { FlowState, SlotState, BreakerState, Transition } from "./worker-rules";
+import { ResourceCounts, ReportWriter, REASON_FLOW, REASON_ISOLATION, REASON_CIRCUIT_BREAKING, REASON_STALE_FALLBACK } from "./report";
+import { DecisionView } from "./decisions";
 
 export const ROOT_ID: string = "sentinel_filter";
+const P: string = "sentinel_filter: ";
 
-/** Cheap shape check until the real config parser lands: a non-empty JSON object text. */
-export function looksLikeJsonObject(text: string): bool {
-  const t = text.trim();
-  return t.length >= 2 && t.charCodeAt(0) == 0x7b /* { */ && t.charCodeAt(t.length - 1) == 0x7d /* } */;
+// @ts-ignore: decorator
+@inline const BLOCK_STALE: i32 = 16;
+// How a connection was admitted (what its exit must undo).
+// @ts-ignore: decorator
+@inline const MODE_GLOBAL: u8 = 0;
+// @ts-ignore: decorator
+@inline const MODE_LOCAL: u8 = 1;
+// @ts-ignore: decorator
+@inline const MODE_OPEN: u8 = 2;
+/** A worker with nothing to report still reports this often, so the service sees it alive. */
+// @ts-ignore: decorator
+@inline const HEARTBEAT_MS: u64 = 250;
+/** At most one block log line per resource per worker per this period. */
+// @ts-ignore: decorator
+@inline const BLOCK_LOG_PERIOD_MS: u64 = 1000;
+// @ts-ignore: decorator
+@inline const MAX_BREAKERS: i32 = 64;
+
+// ---- VM identity: a process-wide sequence number from shared data (the canary takes one too) ----
+
+let vmSeq: u32 = 0;
+let vmNonce: u64 = 0;
+
+function ensureVmIdentity(): void {
+  if (vmSeq != 0) return;
+  for (let attempt = 0; attempt < 16 && vmSeq == 0; attempt++) {
+    const r = getSharedData(VM_SEQ_KEY);
+    const v = r.value;
+    const found = v !== null && v.byteLength == 4;
+    const cur: u32 = found ? load<u32>(changetype<usize>(v)) : 0;
+    const next = new ArrayBuffer(4);
+    store<u32>(changetype<usize>(next), cur + 1);
+    const s = setSharedData(VM_SEQ_KEY, next, found ? r.cas : CREATE_CAS);
+    if (s == WasmResult.Ok) vmSeq = cur + 1;
+  }
+  const ns = nowNs();
+  if (vmSeq == 0) vmSeq = (<u32>ns) | 0x80000000; // shared data unusable: any distinct-enough id
+  vmNonce = (<u64>vmSeq << 32) | (ns & 0xffffffff);
+}
+
+function gcd(a: u64, b: u64): u64 {
+  while (b != 0) { const t = a % b; a = b; b = t; }
+  return a;
+}
+
+class ResourceMetrics {
+  pass: Counter; complete: Counter; error: Counter; active: Gauge; rt: Histogram;
+  blockFlow: Counter; blockIsolation: Counter; blockBreaker: Counter; blockStale: Counter;
+  fallbackDecisions: Counter; fallbackActive: Gauge;
+  opened: Counter; halfOpened: Counter; closed: Counter; internalError: Counter;
+
+  constructor(r: string) {
+    this.pass = new Counter(S.tagged(S.PASS, r));
+    this.complete = new Counter(S.tagged(S.COMPLETE, r));
+    this.error = new Counter(S.tagged(S.ERROR, r));
+    this.active = new Gauge(S.tagged(S.ACTIVE, r));
+    this.rt = new Histogram(S.tagged(S.RT_MS, r));
+    this.blockFlow = new Counter(S.tagged(S.BLOCK_FLOW, r));
+    this.blockIsolation = new Counter(S.tagged(S.BLOCK_ISOLATION, r));
+    this.blockBreaker = new Counter(S.tagged(S.BLOCK_CIRCUIT_BREAKING, r));
+    this.blockStale = new Counter(S.tagged(S.BLOCK_STALE, r));
+    this.fallbackDecisions = new Counter(S.tagged(S.FALLBACK_DECISIONS, r));
+    this.fallbackActive = new Gauge(S.tagged(S.FALLBACK_ACTIVE, r));
+    this.opened = new Counter(S.tagged(S.CB_OPENED, r));
+    this.halfOpened = new Counter(S.tagged(S.CB_HALF_OPENED, r));
+    this.closed = new Counter(S.tagged(S.CB_CLOSED_COUNT, r));
+    this.internalError = new Counter(S.INTERNAL_ERROR);
+  }
+
+  define(): void {
+    this.pass.define(); this.complete.define(); this.error.define(); this.active.define(); this.rt.define();
+    this.blockFlow.define(); this.blockIsolation.define(); this.blockBreaker.define(); this.blockStale.define();
+    this.fallbackDecisions.define(); this.fallbackActive.define();
+    this.opened.define(); this.halfOpened.define(); this.closed.define(); this.internalError.define();
+  }
 }
 
 class FilterRoot extends RootContext {
-  readonly cxTotal: Counter = new Counter(CX_TOTAL);
-  readonly cxActive: Gauge = new Gauge(CX_ACTIVE);
+  readonly cxTotal: Counter = new Counter(S.CX_TOTAL);
+  readonly cxActive: Gauge = new Gauge(S.CX_ACTIVE);
+  cfg: FilterConfig = new FilterConfig();
+  configBytes: Uint8Array = new Uint8Array(0);
+  configured: bool = false;
+  m: ResourceMetrics | null = null;
+  flows: StaticArray<FlowState> = new StaticArray<FlowState>(0);
+  slots: StaticArray<SlotState> = new StaticArray<SlotState>(0);
+  breakers: StaticArray<BreakerState> = new StaticArray<BreakerState>(0);
+  counts: ResourceCounts | null = null;
+  writer: ReportWriter = new ReportWriter();
+  view: DecisionView | null = null;
+  queueToken: u32 = 0;
+  configuredAtMs: u64 = 0;
+  staleDeadlineMs: u64 = u64.MAX_VALUE;
+  stale: bool = false;
+  localGuard: ResourceGuard | null = null;
+  localWorkers: u32 = 0;
+  localGeneration: u32 = 0;
+  lastReportMs: u64 = 0;
+  lastBlockLogMs: u64 = 0;
+  suppressedBlocks: u32 = 0;
+  lastQueueWarnMs: u64 = 0;
 
   onConfigure(pluginConfigSize: u32): bool {
     const bytes = this.getPluginConfig();
     if (bytes === null) {
-      log.error("sentinel_filter: plugin configuration is empty; expected a JSON object");
+      log.error(P + "plugin configuration is empty; expected a JSON object with at least \"resource\"");
       return false;
     }
-    if (!looksLikeJsonObject(String.UTF8.decode(bytes, false))) {
-      log.error("sentinel_filter: plugin configuration is not a JSON object (" + bytes.byteLength.toString() + " bytes)");
+    const input = Uint8Array.wrap(bytes);
+    const r = decodeFilterConfig(input, true);
+    if (r.error !== null) {
+      log.error(P + "configuration rejected: " + r.error!);
       return false;
     }
-    // Defined here, not per connection: a connection then only increments.
+    const cfg = r.config!;
+    const s = cfg.sentinel;
+    let nb = 0;
+    for (let i = 0; i < s.circuitBreakerRules.length; i++) if (s.circuitBreakerRules[i].resource == cfg.resource) nb++;
+    if (nb > MAX_BREAKERS) {
+      log.error(P + "configuration rejected: resource " + quote(cfg.resource) + ": more than " + MAX_BREAKERS.toString() + " circuit breaker rules");
+      return false;
+    }
+    this.cfg = cfg;
+    const copy = new Uint8Array(input.length);
+    copy.set(input);
+    this.configBytes = copy;
+    ensureVmIdentity();
+    this.build(cfg);
     this.cxTotal.define();
     this.cxActive.define();
+    this.m!.define();
+    this.configuredAtMs = nowMs();
+    this.staleDeadlineMs = this.configuredAtMs + <u64>cfg.staleAfterMs;
+    this.configured = true;
+    this.setTickPeriod(cfg.tickPeriodMs);
     return true;
+  }
+
+  private build(cfg: FilterConfig): void {
+    const R = cfg.resource;
+    const s = cfg.sentinel;
+    const stat = s.stat;
+    this.m = new ResourceMetrics(R);
+    let reportLen: u64 = <u64>stat.ringBucketLenMs;
+    let nf = 0, ni = 0, nb = 0;
+    for (let i = 0; i < s.flowRules.length; i++) if (s.flowRules[i].resource == R) nf++;
+    for (let i = 0; i < s.isolationRules.length; i++) if (s.isolationRules[i].resource == R) ni++;
+    for (let i = 0; i < s.circuitBreakerRules.length; i++) if (s.circuitBreakerRules[i].resource == R) nb++;
+    const flows = new StaticArray<FlowState>(nf);
+    const slots = new StaticArray<SlotState>(ni);
+    const breakers = new StaticArray<BreakerState>(nb);
+    nf = 0; ni = 0; nb = 0;
+    for (let i = 0; i < s.flowRules.length; i++) {
+      const rule = s.flowRules[i];
+      if (rule.resource != R) continue;
+      const b = bindStat(rule.statIntervalInMs, stat);
+      let n: u32, len: u32;
+      if (b.kind == STAT_STANDALONE) { n = b.sampleCount; len = b.intervalMs / b.sampleCount; }
+      else { len = stat.ringBucketLenMs; n = b.intervalMs / len; }
+      const t = Math.floor(rule.threshold);
+      const allowed: u32 = t >= 4294967295.0 ? u32.MAX_VALUE : (t <= 0 ? 0 : <u32>t);
+      reportLen = gcd(reportLen, <u64>len);
+      flows[nf] = new FlowState(new FlowLedger(flowKey(R, nf), n, len, b.intervalMs, allowed), cfg.tickPeriodMs);
+      nf++;
+    }
+    for (let i = 0; i < s.isolationRules.length; i++) {
+      const rule = s.isolationRules[i];
+      if (rule.resource != R) continue;
+      slots[ni] = new SlotState(new SlotLedger(slotKey(R, ni), rule.threshold));
+      ni++;
+    }
+    for (let i = 0; i < s.circuitBreakerRules.length; i++) {
+      const rule = s.circuitBreakerRules[i];
+      if (rule.resource != R) continue;
+      reportLen = gcd(reportLen, <u64>(rule.statIntervalMs / rule.effectiveBucketCount));
+      const word = new BreakerWord(breakerKey(R, nb), breakerFingerprint(rule));
+      breakers[nb] = new BreakerState(word, rule.probeNum, <u64>rule.retryTimeoutMs, rule.maxAllowedRtMs, rule.strategy == SLOW_REQUEST_RATIO);
+      nb++;
+    }
+    this.flows = flows;
+    this.slots = slots;
+    this.breakers = breakers;
+    const hash = resourceHash(R);
+    this.counts = new ResourceCounts(R, hash, <u32>reportLen, nb);
+    this.view = new DecisionView(R, hash);
+    // Start from the current process-wide breaker states, not Closed.
+    for (let i = 0; i < nb; i++) unchecked(breakers[i]).refresh();
   }
 
   createStreamContext(id: u32): TcpContext | null {
     return new FilterConnection(id, this);
   }
+
+  // ---- decisions --------------------------------------------------------------------------
+
+  /** BLOCK_NONE, a Sentinel block type, or BLOCK_STALE. Sets c.mode / c.probeMask on pass. */
+  decide(c: FilterConnection, now: u64): i32 {
+    if (!this.configured) { c.mode = MODE_OPEN; return BLOCK_NONE; }
+    if (!this.stale && now > this.staleDeadlineMs) this.enterStale(now);
+    if (this.stale) return this.decideFallback(c, now);
+    const m = this.m!;
+    const flows = this.flows;
+    for (let i = 0; i < flows.length; i++) {
+      const f = unchecked(flows[i]);
+      const failuresBefore = f.ledger.stats.failures;
+      if (!f.acquire(now)) {
+        if (f.ledger.stats.failures != failuresBefore) { m.internalError.increment(1); continue; }
+        c.blockRule = i;
+        c.blockSnapshot = <f64>f.ledger.lastWindowSum;
+        return BLOCK_FLOW;
+      }
+    }
+    const slots = this.slots;
+    for (let i = 0; i < slots.length; i++) {
+      const sl = unchecked(slots[i]);
+      const failuresBefore = sl.ledger.failures;
+      if (!sl.acquire()) {
+        if (sl.ledger.failures != failuresBefore) { m.internalError.increment(1); continue; }
+        c.blockRule = i;
+        c.blockSnapshot = <f64>sl.ledger.lastLeased;
+        return BLOCK_ISOLATION;
+      }
+    }
+    const breakers = this.breakers;
+    let probes: u64 = 0;
+    for (let i = 0; i < breakers.length; i++) {
+      const b = unchecked(breakers[i]);
+      const ok = b.tryPass(now, vmSeq);
+      if (b.last.happened) this.logTransition(i, b.last);
+      if (!ok) {
+        for (let j = 0; j < i; j++) {
+          const p = unchecked(breakers[j]);
+          if ((probes >> <u64>j) & 1) {
+            p.abortProbe(now, vmSeq);
+            if (p.last.happened) this.logTransition(j, p.last);
+          }
+        }
+        c.blockRule = i;
+        c.blockSnapshot = 0;
+        return BLOCK_CIRCUIT_BREAKING;
+      }
+      if (b.probeStarted) probes |= (<u64>1) << <u64>i;
+    }
+    for (let i = 0; i < flows.length; i++) unchecked(flows[i]).consume();
+    for (let i = 0; i < slots.length; i++) unchecked(slots[i]).admit();
+    c.mode = MODE_GLOBAL;
+    c.probeMask = probes;
+    return BLOCK_NONE;
+  }
+
+  private decideFallback(c: FilterConnection, now: u64): i32 {
+    this.m!.fallbackDecisions.increment(1);
+    const policy = this.cfg.fallback;
+    if (policy == FALLBACK_FAIL_OPEN) { c.mode = MODE_OPEN; return BLOCK_NONE; }
+    if (policy == FALLBACK_FAIL_CLOSED) { c.blockRule = -1; c.blockSnapshot = 0; return BLOCK_STALE; }
+    const g = this.localGuardFor(this.workerCount());
+    const t = g.entry(now, 1);
+    if (t == BLOCK_NONE) { c.mode = MODE_LOCAL; c.localGeneration = this.localGeneration; return t; }
+    c.blockRule = g.blockRuleIndex;
+    c.blockSnapshot = g.blockSnapshot;
+    return t;
+  }
+
+  workerCount(): u32 {
+    if (this.cfg.workers > 0) return this.cfg.workers;
+    const v = this.view!;
+    return v.workers > 0 ? v.workers : 1;
+  }
+
+  /** Sentinel's guard on this worker alone, thresholds divided by the worker count (built when that changes). */
+  private localGuardFor(workers: u32): ResourceGuard {
+    const existing = this.localGuard;
+    if (existing !== null && this.localWorkers == workers) return existing;
+    const r = decodeFilterConfig(this.configBytes, true);
+    const cfg = r.config!;
+    const s = cfg.sentinel;
+    const w = <f64>workers;
+    for (let i = 0; i < s.flowRules.length; i++) s.flowRules[i].threshold = Math.floor(s.flowRules[i].threshold / w);
+    for (let i = 0; i < s.isolationRules.length; i++) s.isolationRules[i].threshold = s.isolationRules[i].threshold / workers;
+    const g = new ResourceGuard(this.cfg.resource, s, existing);
+    this.localGuard = g;
+    this.localWorkers = workers;
+    this.localGeneration++;
+    return g;
+  }
+
+  private enterStale(now: u64): void {
+    this.stale = true;
+    this.m!.fallbackActive.add(1);
+    const v = this.view!;
+    log.warn(P + "resource " + quote(this.cfg.resource) + ": decision table stale (" +
+      (v.seen ? "last published " + (now - v.publishedAtMs).toString() + " ms ago" : "none published yet") +
+      ", limit " + this.cfg.staleAfterMs.toString() + " ms); fallback policy " + fallbackName(this.cfg.fallback));
+    // Slots held for the global ledger are not needed while deciding locally.
+    for (let i = 0; i < this.slots.length; i++) unchecked(this.slots[i]).releaseSpare();
+  }
+
+  private leaveStale(): void {
+    this.stale = false;
+    this.m!.fallbackActive.add(-1);
+    log.info(P + "resource " + quote(this.cfg.resource) + ": decision table fresh again (version " +
+      this.view!.version.toString() + "); global decisions resumed");
+  }
+
+  onAdmitted(c: FilterConnection, now: u64): void {
+    this.counts!.onPass(now);
+    const m = this.m!;
+    m.pass.increment(1);
+    m.active.add(1);
+  }
+
+  onBlocked(c: FilterConnection, t: i32, now: u64): void {
+    const m = this.m!;
+    let reason: u8;
+    if (t == BLOCK_FLOW) { reason = REASON_FLOW; m.blockFlow.increment(1); }
+    else if (t == BLOCK_ISOLATION) { reason = REASON_ISOLATION; m.blockIsolation.increment(1); }
+    else if (t == BLOCK_CIRCUIT_BREAKING) { reason = REASON_CIRCUIT_BREAKING; m.blockBreaker.increment(1); }
+    else { reason = REASON_STALE_FALLBACK; m.blockStale.increment(1); }
+    this.counts!.onBlock(now, reason);
+    if (now - this.lastBlockLogMs >= BLOCK_LOG_PERIOD_MS || this.lastBlockLogMs == 0) {
+      if (log.enabled(LogLevel.Info)) {
+        const what = t == BLOCK_STALE
+          ? "stale decision table, fallback failClosed"
+          : "SentinelBlockError: " + blockTypeName(t) + ", message: " + blockMessage(t) + " (rule " + c.blockRule.toString() +
+            ", snapshot " + formatNumber(c.blockSnapshot) + ")";
+        log.info(P + "resource " + quote(this.cfg.resource) + ": connection closed: " + what +
+          (this.suppressedBlocks > 0 ? "; " + this.suppressedBlocks.toString() + " more blocked since the previous line" : ""));
+      }
+      this.lastBlockLogMs = now;
+      this.suppressedBlocks = 0;
+    } else {
+      this.suppressedBlocks++;
+    }
+  }
+
+  /** Sentinel's exit for an admitted connection. `peer`: how the downstream closed (Unknown if never seen). */
+  complete(c: FilterConnection, now: u64, peer: u32): void {
+    const rt = c.rtMs(now, this.cfg.rtMode == RT_FIRST_BYTE);
+    const failed = c.firstUpMs == 0 && (c.upstreamClosed || peer == PeerType.Local);
+    const breakers = this.breakers;
+    let slowMask: u64 = 0;
+    for (let k = 0; k < breakers.length; k++) if (rt > unchecked(breakers[k]).maxAllowedRtMs) slowMask |= (<u64>1) << <u64>k;
+    this.counts!.onComplete(now, rt, failed, slowMask);
+    const m = this.m!;
+    m.complete.increment(1);
+    if (failed) m.error.increment(1);
+    m.rt.record(rt);
+    m.active.add(-1);
+    if (c.mode == MODE_GLOBAL) {
+      const slots = this.slots;
+      for (let i = 0; i < slots.length; i++) unchecked(slots[i]).release();
+      for (let k = 0; k < breakers.length; k++) {
+        const b = unchecked(breakers[k]);
+        b.onComplete(now, b.isBad(rt, failed), ((c.probeMask >> <u64>k) & 1) != 0);
+        if (b.last.happened) this.logTransition(k, b.last);
+      }
+    } else if (c.mode == MODE_LOCAL) {
+      const g = this.localGuard;
+      if (g !== null && c.localGeneration == this.localGeneration) g.exit(now, rt, failed, 1);
+    }
+  }
+
+  logTransition(rule: i32, t: Transition): void {
+    const m = this.m!;
+    if (t.to == CB_OPEN) m.opened.increment(1);
+    else if (t.to == CB_HALF_OPEN) m.halfOpened.increment(1);
+    else m.closed.increment(1);
+    log.info(P + "resource " + quote(this.cfg.resource) + ": circuit breaker rule " + rule.toString() + " " +
+      breakerStateName(t.from) + " -> " + breakerStateName(t.to) +
+      (t.to == CB_HALF_OPEN ? " (probe admitted on worker VM " + vmSeq.toString() + ")" : " (probe completed on worker VM " + vmSeq.toString() + ")"));
+    t.happened = false;
+  }
+
+  // ---- tick: decision table, ledgers housekeeping, report ------------------------------------
+
+  onTick(): void {
+    if (!this.configured) return;
+    const now = nowMs();
+    const v = this.view!;
+    const breakers = this.breakers;
+    if (v.refresh(breakers)) {
+      const base = v.publishedAtMs > this.configuredAtMs ? v.publishedAtMs : this.configuredAtMs;
+      this.staleDeadlineMs = base + <u64>this.cfg.staleAfterMs;
+    }
+    for (let i = 0; i < breakers.length; i++) {
+      const b = unchecked(breakers[i]);
+      if (b.state != CB_CLOSED) b.refresh();
+    }
+    if (this.stale && now <= this.staleDeadlineMs) this.leaveStale();
+    else if (!this.stale && now > this.staleDeadlineMs) this.enterStale(now);
+    if (!this.stale) {
+      for (let i = 0; i < this.flows.length; i++) unchecked(this.flows[i]).onTick(now);
+      for (let i = 0; i < this.slots.length; i++) unchecked(this.slots[i]).onTick();
+    }
+    this.report(now);
+  }
+
+  private report(now: u64): void {
+    const counts = this.counts!;
+    if (!counts.dirty && now - this.lastReportMs < HEARTBEAT_MS) return;
+    if (this.queueToken == 0) {
+      this.queueToken = resolveSharedQueue("", REPORTS_QUEUE);
+      if (this.queueToken == 0) {
+        // No service (yet): keep counting; totals are cumulative, so nothing is lost for conservation.
+        if (now - this.lastQueueWarnMs >= 10000) {
+          this.lastQueueWarnMs = now;
+          if (log.enabled(LogLevel.Debug)) log.debug(P + "queue " + REPORTS_QUEUE + " not registered yet; reports wait for the service");
+        }
+        return;
+      }
+    }
+    const w = this.writer;
+    w.build(counts, vmSeq, vmNonce, now, this.view!.version, this.stale);
+    const s = enqueueSharedQueueBytes(this.queueToken, w.builder.dataPtr(), w.builder.dataLen());
+    if (s == WasmResult.NotFound) this.queueToken = 0;
+    else if (s != WasmResult.Ok) this.m!.internalError.increment(1);
+    this.lastReportMs = now;
+  }
+}
+
+function fallbackName(f: i32): string {
+  if (f == FALLBACK_FAIL_OPEN) return "failOpen";
+  if (f == FALLBACK_FAIL_CLOSED) return "failClosed";
+  return "local (thresholds / workers)";
 }
 
 class FilterConnection extends TcpContext {
+  admitted: bool = false;
+  blocked: bool = false;
+  completed: bool = false;
+  mode: u8 = MODE_GLOBAL;
+  upstreamClosed: bool = false;
+  localGeneration: u32 = 0;
+  startMs: u64 = 0;
+  firstDownMs: u64 = 0;
+  firstUpMs: u64 = 0;
+  probeMask: u64 = 0;
+  blockRule: i32 = 0;
+  blockSnapshot: f64 = 0;
+
+  @inline get filterRoot(): FilterRoot { return changetype<FilterRoot>(this.root); }
+
   onNewConnection(): u32 {
-    const root = changetype<FilterRoot>(this.root);
+    const root = this.filterRoot;
     root.cxTotal.increment(1);
     root.cxActive.add(1);
-    if (log.enabled(LogLevel.Debug)) log.debug("sentinel_filter: new connection " + this.id.toString());
+    if (log.enabled(LogLevel.Debug)) log.debug(P + "new connection " + this.id.toString());
+    const now = nowMs();
+    this.startMs = now;
+    const t = root.decide(this, now);
+    if (t == BLOCK_NONE) {
+      this.admitted = true;
+      root.onAdmitted(this, now);
+      return FilterStatus.Continue;
+    }
+    this.blocked = true;
+    root.onBlocked(this, t, now);
+    this.closeDownstream();
+    return FilterStatus.StopIteration;
+  }
+
+  onDownstreamData(length: u32, endOfStream: bool): u32 {
+    if (this.blocked) return FilterStatus.StopIteration;
+    if (this.firstDownMs == 0 && length > 0) this.firstDownMs = nowMs();
     return FilterStatus.Continue;
   }
 
+  onUpstreamData(length: u32, endOfStream: bool): u32 {
+    if (this.firstUpMs == 0 && length > 0) this.firstUpMs = nowMs();
+    return FilterStatus.Continue;
+  }
+
+  onUpstreamClose(peer: u32): void {
+    this.upstreamClosed = true;
+  }
+
+  onDownstreamClose(peer: u32): void {
+    this.finish(peer);
+  }
+
+  onDone(): bool {
+    this.finish(PeerType.Unknown);
+    return true;
+  }
+
   onDelete(): void {
-    changetype<FilterRoot>(this.root).cxActive.add(-1);
+    this.finish(PeerType.Unknown);
+    this.filterRoot.cxActive.add(-1);
+  }
+
+  private finish(peer: u32): void {
+    if (!this.admitted || this.completed) return;
+    this.completed = true;
+    this.filterRoot.complete(this, nowMs(), peer);
+  }
+
+  /** Lifetime: accept to close. First byte: first downstream byte (or accept, if the upstream speaks first) to first upstream byte. */
+  rtMs(now: u64, firstByte: bool): u64 {
+    if (!firstByte) return now > this.startMs ? now - this.startMs : 0;
+    let from = this.startMs;
+    if (this.firstDownMs != 0 && (this.firstUpMs == 0 || this.firstDownMs <= this.firstUpMs)) from = this.firstDownMs;
+    const to = this.firstUpMs != 0 ? this.firstUpMs : now;
+    return to > from ? to - from : 0;
   }
 }
 

@@ -1,5 +1,5 @@
-// The issue-2 Sentinel filter (build/filter.wasm and its debug build) through the host Emulator:
-// root id, configuration check, pass-through, connection counters, debug logging.
+// The Sentinel filter (build/filter.wasm and its debug build) through the host Emulator, without
+// rules: root id, configuration check, pass-through, connection counters, debug logging.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
@@ -41,11 +41,11 @@ for (const build of ["filter.wasm", "filter.debug.wasm"]) {
   });
 
   test(`filter (${build}): logs each new connection at debug, and nothing at info`, async () => {
-    const quiet = await start("{}");
+    const quiet = await start('{"resource":"tcp:echo"}');
     quiet.connect();
     assert.deepEqual(quiet.logs().filter((l) => l.includes("new connection")), []);
     quiet.shutdown();
-    const chatty = await start("{}", "debug");
+    const chatty = await start('{"resource":"tcp:echo"}', "debug");
     chatty.connect();
     const lines = chatty.logs("debug").filter((l) => l.includes("sentinel_filter: new connection"));
     assert.equal(lines.length, 1);
@@ -55,9 +55,10 @@ for (const build of ["filter.wasm", "filter.debug.wasm"]) {
 
   const rejected = [
     { name: "empty configuration", config: "", log: /plugin configuration is empty; expected a JSON object/ },
-    { name: "JSON array", config: "[1,2]", log: /plugin configuration is not a JSON object \(5 bytes\)/ },
-    { name: "plain text", config: "rate=10", log: /plugin configuration is not a JSON object/ },
-    { name: "unterminated object", config: '{"a":1', log: /plugin configuration is not a JSON object/ },
+    { name: "JSON array", config: "[1,2]", log: /configuration rejected: configuration must be a JSON object, got array/ },
+    { name: "plain text", config: "rate=10", log: /configuration rejected: invalid JSON at line 1, column 1/ },
+    { name: "unterminated object", config: '{"a":1', log: /configuration rejected: invalid JSON at line 1, column 7/ },
+    { name: "object without resource", config: "{}", log: /configuration field "resource" is required/ },
   ];
   for (const c of rejected) {
     test(`filter (${build}): rejects ${c.name} with one error line`, async () => {
@@ -73,7 +74,7 @@ for (const build of ["filter.wasm", "filter.debug.wasm"]) {
 
   test(`filter (${build}): a plugin whose root_id is not sentinel_filter is rejected`, async () => {
     await assert.rejects(Emulator.create({
-      filters: [{ name: "typo", rootId: "sentinel_filtr", vmId: "sentinel", codePath, pluginConfiguration: "{}" }],
+      filters: [{ name: "typo", rootId: "sentinel_filtr", vmId: "sentinel", codePath, pluginConfiguration: '{"resource":"tcp:echo"}' }],
     }), /typo/);
   });
 }
