@@ -1,12 +1,15 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { LogLevel } from "../contracts.ts";
-import { formatLogLine, LogLevels, LogSink, parseComponentLevels, parseLogLevel } from "./log-sink.ts";
+import { formatLogLine, logLevelName, LogLevels, LogSink, parseComponentLevels, parseLogLevel } from "./log-sink.ts";
 
 test("formatLogLine follows Envoy's default pattern in UTC", () => {
   const d = new Date(Date.UTC(2026, 10, 25, 17, 5, 11, 123));
   assert.equal(formatLogLine(d, 3, LogLevel.info, "wasm", "host/src/x.ts", "hello"),
     "[2026-11-25 17:05:11.123][3][info][wasm] [host/src/x.ts] hello");
+  // spdlog's name, as in Envoy's "[warning][wasm] ... wasm log ..." lines
+  assert.match(formatLogLine(d, 1, LogLevel.warn, "wasm", "s", "w"), /\]\[1\]\[warning\]\[wasm\] \[s\] w$/);
+  assert.equal(logLevelName(LogLevel.critical), "critical");
 });
 
 test("parseLogLevel accepts Envoy's names including warning and off", () => {

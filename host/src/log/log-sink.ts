@@ -45,8 +45,11 @@ export function parseComponentLevels(text: string): Record<string, number> {
   return out;
 }
 
+/** spdlog's level names, which Envoy prints in log lines and `/logging`: `warning`, not `warn`. */
+const PRINTED_NAMES = ["trace", "debug", "info", "warning", "error", "critical", "off"];
+
 export function logLevelName(level: number): string {
-  return LEVEL_NAMES[level] ?? String(level);
+  return PRINTED_NAMES[level] ?? String(level);
 }
 
 const COMPONENT_INDEX = new Map(LOG_COMPONENTS.map((c, i) => [c, i]));
