@@ -160,7 +160,7 @@ describe("cli: process-level behaviour", () => {
     const host = spawnHost(["-c", writeTempConfig(yaml), "--concurrency", "1"]);
     try {
       await waitReady(host, adminPort);
-      assert.match(host.stderr(), /\[warn\]\[admin\] .*admin address 0\.0\.0\.0:\d+ is not loopback/);
+      assert.match(host.stderr(), /\[warning\]\[admin\] .*admin address 0\.0\.0\.0:\d+ is not loopback/);
     } finally {
       assert.equal(await host.kill(), 0);
     }
