@@ -1,0 +1,90 @@
+// Sentinel's behavioural vectors (shared/docs/sentinel-semantics.md §13) adapted to L4, through
+// the Emulator with the filter on every worker and the service on main. One connection is one
+// entry; a blocked connection is closed by the filter at once ("wasm_downstream_close").
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { start, stat, admitted, finish, BUILDS } from "./helpers.ts";
+import type { Emulator, VirtualConnection } from "../../host/src/runtime/emulator.ts";
+
+const R = "tcp:orders";
+const WALL0 = 1_700_000_000_000;
+
+function alignTo(emu: Emulator, periodMs: number, offsetMs = 0): void {
+  const wall = WALL0 + emu.nowMs;
+  emu.advanceTime((periodMs - (wall % periodMs) + offsetMs) % periodMs || periodMs);
+}
+
+for (const build of BUILDS) {
+  const tag = `(${build.filter})`;
+
+  test(`vector 5 ${tag}: flow threshold 10 -> 10 connections pass, the 11th is closed (StopIteration), counted as flow`, async () => {
+    const emu = await start({ doc: { resource: R, flowRules: [{ resource: R, threshold: 10, statIntervalInMs: 1000 }] }, build });
+    alignTo(emu, 1000, 100);
+    const cs = Array.from({ length: 11 }, () => emu.connect());
+    assert.deepEqual(cs.map(admitted), [...Array(10).fill(true), false]);
+    assert.equal(cs[10].upstreamRequested, false, "StopIteration: tcp_proxy never connected upstream");
+    assert.deepEqual(cs[10].closed, { by: "host", flush: true, reason: "wasm_downstream_close" });
+    assert.equal(stat(emu, "sentinel.entry.pass", R), 10);
+    assert.equal(stat(emu, "sentinel.block.flow", R), 1);
+    const line = emu.logs("info").filter((l) => l.includes("connection closed"));
+    assert.equal(line.length, 1);
+    assert.match(line[0], /resource "tcp:orders": connection closed: SentinelBlockError: BlockTypeFlowControl, message: flow reject check blocked \(rule 0, snapshot 10\)$/);
+    emu.shutdown();
+  });
+
+  test(`vector 4 ${tag}: passes in [0,500) still count at 999 ms and are gone at 1000 ms (sliding 2 x 500 ms)`, async () => {
+    const emu = await start({ doc: { resource: R, flowRules: [{ resource: R, threshold: 10 }] }, build });
+    alignTo(emu, 1000, 100);
+    for (let i = 0; i < 10; i++) assert.ok(admitted(emu.connect()));
+    emu.advanceTime(600); // t = 700: same window
+    assert.equal(admitted(emu.connect()), false);
+    emu.advanceTime(299); // t = 999
+    assert.equal(admitted(emu.connect()), false);
+    emu.advanceTime(1); // t = 1000: the [0,500) bucket left the window
+    assert.equal(admitted(emu.connect()), true);
+    emu.shutdown();
+  });
+
+  test(`vector 7 ${tag}: flow threshold 0 blocks every connection`, async () => {
+    const emu = await start({ doc: { resource: R, flowRules: [{ resource: R, threshold: 0 }] }, workers: 2, build });
+    for (let i = 0; i < 6; i++) assert.equal(admitted(emu.connect({ worker: 1 + (i % 2) })), false);
+    assert.equal(stat(emu, "sentinel.block.flow", R), 6);
+    emu.shutdown();
+  });
+
+  test(`vector 20 ${tag}: isolation threshold 10 across 3 workers -> 10 open pass, the 11th is blocked, after exits they pass again`, async () => {
+    const emu = await start({ doc: { resource: R, isolationRules: [{ resource: R, threshold: 10 }] }, workers: 3, build });
+    const open: VirtualConnection[] = [];
+    for (let i = 0; i < 10; i++) { const c = emu.connect({ worker: 1 + (i % 3) }); assert.ok(admitted(c), `#${i}`); open.push(c); }
+    for (let w = 1; w <= 3; w++) assert.equal(admitted(emu.connect({ worker: w })), false, `worker ${w} over the limit`);
+    assert.equal(stat(emu, "sentinel.block.isolation", R), 3);
+    assert.equal(stat(emu, "sentinel.entry.active", R), 10);
+    for (const c of open) finish(c);
+    emu.advanceTime(50); // spare slots go back to the ledger on the next tick
+    const again: VirtualConnection[] = [];
+    for (let i = 0; i < 10; i++) { const c = emu.connect({ worker: 3 }); assert.ok(admitted(c), `again #${i}`); again.push(c); }
+    assert.equal(admitted(emu.connect({ worker: 1 })), false);
+    emu.shutdown();
+  });
+
+  test(`isolation ${tag}: active connections never exceed the threshold under random open/close on 4 workers`, async () => {
+    const emu = await start({ doc: { resource: R, isolationRules: [{ resource: R, threshold: 7 }] }, workers: 4, build });
+    const open: VirtualConnection[] = [];
+    let seed = 3, maxOpen = 0, admittedCount = 0;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 4294967296);
+    for (let step = 0; step < 600; step++) {
+      if (rand() < 0.6) {
+        const c = emu.connect({ worker: 1 + Math.floor(rand() * 4) });
+        if (admitted(c)) { open.push(c); admittedCount++; }
+      } else if (open.length > 0) {
+        finish(open.splice(Math.floor(rand() * open.length), 1)[0]);
+      }
+      maxOpen = Math.max(maxOpen, open.length);
+      assert.ok(open.length <= 7);
+      if (step % 5 === 0) emu.advanceTime(7);
+    }
+    assert.equal(maxOpen, 7, "the threshold is reached");
+    assert.equal(stat(emu, "sentinel.entry.active", R), open.length);
+    emu.shutdown();
+  });
+}
