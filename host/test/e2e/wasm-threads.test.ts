@@ -154,6 +154,20 @@ describe("wasm start-up failures reject the configuration (exit 1, as Envoy)", (
     assert.doesNotMatch(host.stderr(), /all workers listening/);
   });
 
+  test("a module importing a function Envoy does not provide: Envoy's text, exit 1, nothing served", { skip: built("build/test-modules/bad-foreign-import.wasm") !== true && "run `npm run build` first" }, async () => {
+    const path = writeTempConfig(wasmYaml({
+      adminPort: await freePort(), listenerPort: await freePort(), clusterPort: await freePort(),
+      filters: [{ name: "foreign", rootId: "r", vmId: "v", codePath: "build/test-modules/bad-foreign-import.wasm" }],
+    }));
+    const host = spawnHost(["-c", path, "--concurrency", "2"]);
+    assert.equal(await host.exited, 1);
+    const err = host.stderr();
+    assert.match(err, /\[error\]\[wasm\] .*Failed to load Wasm module due to a missing import: env\.foo\n/);
+    assert.match(err, /\[critical\]\[wasm\] .*Plugin foreign failed to load/);
+    assert.match(err, /\[critical\]\[main\] .*error initializing configuration '.*': Unable to create Wasm plugin foreign: .*env\.foo/);
+    assert.doesNotMatch(err, /all workers listening/);
+  });
+
   test("a .wasm file that does not exist", async () => {
     const path = writeTempConfig(wasmYaml({
       adminPort: await freePort(), listenerPort: await freePort(), clusterPort: await freePort(),
