@@ -1,0 +1,134 @@
+// Circuit breakers at L4, process-wide: one state per rule for all workers (the shared breaker
+// word), opening within 100 ms of the aggregated window crossing its threshold, and a HalfOpen that
+// admits probes exactly as Sentinel does across ALL workers (probeNum 0: one probe in total).
+// Error = the upstream refused / reset / closed before its first byte; RT per rtMode.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { start, stat, admitted, BUILDS } from "./helpers.ts";
+import type { Emulator, VirtualConnection } from "../../host/src/runtime/emulator.ts";
+
+const R = "tcp:orders";
+
+function errorRule(extra: Record<string, unknown> = {}) {
+  return { resource: R, strategy: "ErrorRatio", threshold: 0.5, minRequestAmount: 10, statIntervalMs: 1000,
+    retryTimeoutMs: 1000, probeNum: 0, ...extra };
+}
+
+/** A connection whose upstream refuses: tcp_proxy closes the downstream locally without an upstream byte. */
+function refused(emu: Emulator, worker: number): VirtualConnection {
+  const c = emu.connect({ worker, autoConnectUpstream: false });
+  if (admitted(c)) c.upstreamRefuse();
+  return c;
+}
+
+function good(c: VirtualConnection): void {
+  c.upstreamConnect().downstreamData("q").upstreamData("a").clientClose();
+}
+
+function transitions(emu: Emulator): string[] {
+  return emu.logs("info").filter((l) => /circuit breaker rule \d+ \w+ -> \w+/.test(l)).map((l) => /(\w+ -> \w+)/.exec(l.split("circuit breaker rule")[1])![1]);
+}
+
+for (const build of BUILDS) {
+  const tag = `(${build.filter})`;
+
+  test(`breaker ${tag}: 10 refused upstreams on 4 workers open it process-wide within 100 ms; one log line`, async () => {
+    const emu = await start({ doc: { resource: R, circuitBreakerRules: [errorRule()] }, workers: 4, build });
+    emu.advanceTime(100);
+    for (let i = 0; i < 10; i++) refused(emu, 1 + (i % 4));
+    assert.equal(stat(emu, "sentinel.entry.error", R), 10);
+    const crossedAt = emu.nowMs;
+    let openedAfter = -1;
+    for (let dt = 0; dt <= 200; dt += 5) {
+      const blockedEverywhere = [1, 2, 3, 4].every((w) => {
+        const c = emu.connect({ worker: w, autoConnectUpstream: false });
+        if (admitted(c)) { good(c); return false; }
+        return true;
+      });
+      if (blockedEverywhere) { openedAfter = emu.nowMs - crossedAt; break; }
+      emu.advanceTime(5);
+    }
+    assert.ok(openedAfter >= 0 && openedAfter <= 100, `opened after ${openedAfter} ms`);
+    assert.deepEqual(transitions(emu), ["Closed -> Open"]);
+    assert.equal(stat(emu, "sentinel.circuit_breaker.opened", R), 1);
+    emu.advanceTime(40);
+    assert.equal(stat(emu, "sentinel.circuit_breaker.state", R), 2, "service gauge: Open");
+    emu.shutdown();
+  });
+
+  for (const probeOk of [true, false]) {
+    test(`breaker ${tag}: probeNum 0 -> after retryTimeout exactly ONE probe across 4 workers; probe ${probeOk ? "good -> Closed" : "refused -> Open again"}`, async () => {
+      const emu = await start({ doc: { resource: R, circuitBreakerRules: [errorRule()] }, workers: 4, build });
+      emu.advanceTime(100);
+      for (let i = 0; i < 10; i++) refused(emu, 1 + (i % 4));
+      emu.advanceTime(60);
+      assert.equal(admitted(emu.connect({ worker: 2 })), false, "Open");
+      emu.advanceTime(1000); // past nextRetry
+      const attempts: VirtualConnection[] = [];
+      for (let round = 0; round < 3; round++) for (let w = 1; w <= 4; w++) attempts.push(emu.connect({ worker: w, autoConnectUpstream: false }));
+      const probes = attempts.filter(admitted);
+      assert.equal(probes.length, 1, "one probe process-wide");
+      assert.equal(stat(emu, "sentinel.block.circuit_breaking", R), 12);
+      if (probeOk) good(probes[0]); else probes[0].upstreamRefuse();
+      emu.advanceTime(40); // other workers learn the new state on their tick
+      if (probeOk) {
+        assert.deepEqual(transitions(emu), ["Closed -> Open", "Open -> HalfOpen", "HalfOpen -> Closed"]);
+        for (let w = 1; w <= 4; w++) assert.ok(admitted(emu.connect({ worker: w })), `worker ${w} passes once Closed`);
+      } else {
+        assert.deepEqual(transitions(emu), ["Closed -> Open", "Open -> HalfOpen", "HalfOpen -> Open"]);
+        for (let w = 1; w <= 4; w++) assert.equal(admitted(emu.connect({ worker: w })), false, `worker ${w} blocked: Open again`);
+        emu.advanceTime(1000);
+        const again = [1, 2, 3, 4].map((w) => emu.connect({ worker: w, autoConnectUpstream: false }));
+        assert.equal(again.filter(admitted).length, 1, "a new single probe after the renewed retry timeout");
+      }
+      emu.shutdown();
+    });
+  }
+
+  test(`breaker ${tag}: probeNum 2 -> HalfOpen admits every connection; 2 good completions close it`, async () => {
+    const emu = await start({ doc: { resource: R, circuitBreakerRules: [errorRule({ probeNum: 2 })] }, workers: 2, build });
+    emu.advanceTime(100);
+    for (let i = 0; i < 10; i++) refused(emu, 1 + (i % 2));
+    emu.advanceTime(1100);
+    const cs = [1, 2, 1, 2].map((w) => emu.connect({ worker: w, autoConnectUpstream: false }));
+    assert.deepEqual(cs.map(admitted), [true, true, true, true]);
+    good(cs[0]);
+    assert.deepEqual(transitions(emu), ["Closed -> Open", "Open -> HalfOpen"]);
+    good(cs[1]);
+    assert.deepEqual(transitions(emu), ["Closed -> Open", "Open -> HalfOpen", "HalfOpen -> Closed"]);
+    emu.shutdown();
+  });
+
+  test(`breaker ${tag}: SlowRequestRatio on first-byte RT (rtMode firstByte) trips on slow upstream answers`, async () => {
+    const rule = { resource: R, strategy: "SlowRequestRatio", threshold: 0.5, minRequestAmount: 4, statIntervalMs: 1000,
+      retryTimeoutMs: 5000, maxAllowedRtMs: 50 };
+    const emu = await start({ doc: { resource: R, rtMode: "firstByte", circuitBreakerRules: [rule] }, workers: 2, build });
+    emu.advanceTime(100);
+    const cs = [1, 2, 1, 2].map((w) => emu.connect({ worker: w }));
+    for (const c of cs) c.downstreamData("q");
+    emu.advanceTime(80); // first upstream byte 80 ms after the request: slow (> 50)
+    for (const c of cs) c.upstreamData("a");
+    emu.advanceTime(10);
+    for (const c of cs) c.clientClose();
+    emu.advanceTime(60);
+    assert.equal(admitted(emu.connect({ worker: 1 })), false);
+    assert.deepEqual(transitions(emu), ["Closed -> Open"]);
+    emu.shutdown();
+  });
+
+  test(`error definition ${tag}: a client leaving before any upstream byte is no error; an upstream FIN before its first byte is`, async () => {
+    const emu = await start({ doc: { resource: R }, build });
+    emu.connect().clientClose();
+    assert.equal(stat(emu, "sentinel.entry.complete", R), 1);
+    assert.equal(stat(emu, "sentinel.entry.error", R), 0);
+    const c2 = emu.connect().downstreamData("q").upstreamClose();
+    if (!c2.closed) c2.clientClose();
+    assert.equal(stat(emu, "sentinel.entry.complete", R), 2);
+    assert.equal(stat(emu, "sentinel.entry.error", R), 1);
+    const c3 = emu.connect().downstreamData("q").upstreamData("a").upstreamClose();
+    if (!c3.closed) c3.clientClose();
+    assert.equal(stat(emu, "sentinel.entry.complete", R), 3);
+    assert.equal(stat(emu, "sentinel.entry.error", R), 1, "an answered connection is no error");
+    emu.shutdown();
+  });
+}
