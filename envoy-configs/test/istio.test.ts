@@ -12,8 +12,9 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseAllDocuments, parse as parseYamlText } from "yaml";
 import { loadHostConfig, parseHostConfig, validateMessage } from "../../host/src/config/index.ts";
-import type { HostConfig, PluginSpec } from "../../host/src/contracts.ts";
+import type { HostConfig, PluginSpec, SharedStoreApi } from "../../host/src/contracts.ts";
 import { Emulator } from "../../host/src/runtime/emulator.ts";
+import { SharedStore } from "../../host/src/store/shared-store.ts";
 import { decode as sentinelDecode } from "../../sentinel/test/util.ts";
 import { checkShape, ENVOY_FILTER_SPEC, ISTIO_POD_ANNOTATIONS, PROXY_CONFIG_SUBSET, WASM_PLUGIN_SPEC } from "./istio-api.ts";
 
@@ -413,37 +414,70 @@ function sidecarConfig(filter: Obj, override: Obj): HostConfig {
   return parseHostConfig(JSON.stringify(merged), "<sidecar>", { checkFiles: true });
 }
 
-async function runSidecar(cfg: HostConfig, logs: string[] = []): Promise<{ filter: PluginSpec; service: PluginSpec; emu: Emulator }> {
+interface SidecarRun { filter: PluginSpec; service: PluginSpec; emu: Emulator; writes: { vmId: string; key: string }[] }
+
+/** The real shared store, recording every shared-data write with the vm_id it lands in. */
+function recordingStore(writes: { vmId: string; key: string }[]): SharedStoreApi {
+  const inner = SharedStore.create({ bytes: 1 << 22 });
+  return new Proxy(inner, {
+    get(target, prop) {
+      const v = Reflect.get(target, prop, target);
+      if (typeof v !== "function") return v;
+      if (prop === "setData") {
+        return (vmId: string, key: string, value: Uint8Array, cas: number) => {
+          writes.push({ vmId, key });
+          return target.setData(vmId, key, value, cas);
+        };
+      }
+      return v.bind(target);
+    },
+  });
+}
+
+async function runSidecar(cfg: HostConfig, logs: string[] = []): Promise<SidecarRun> {
   const f = cfg.listeners[0].filters[0];
   assert.ok(f.kind === "wasm");
+  const writes: { vmId: string; key: string }[] = [];
   // Two workers like Istio's sidecar default (concurrency 2); create() throws if any VM refuses its config.
-  const emu = await Emulator.create({ config: cfg, workers: 2, logSink: (e) => logs.push(e.line) });
+  const emu = await Emulator.create({ config: cfg, workers: 2, store: recordingStore(writes), logSink: (e) => logs.push(e.line) });
   const conns = [emu.connect({ worker: 1 }), emu.connect({ worker: 2 })];
   conns[0].downstreamData("ping\n");
   assert.equal(conns[0].upstreamText(), "ping\n", "an admitted connection reaches the app");
   for (const c of conns) c.clientClose();
-  return { filter: f.plugin, service: cfg.wasmServices[0], emu };
+  // Long enough for the filters' reports and the service's aggregation (ticks are tens of ms).
+  emu.advanceTime(500);
+  return { filter: f.plugin, service: cfg.wasmServices[0], emu, writes };
 }
 
-test("option A in the host: both modules accept their configuration; the service's queue is in vm_id \"sentinel\"", async () => {
+/** Both modules wrote shared data, all of it in `vmId`, every key under the `sentinel` prefix. */
+function assertSharedDataIn(writes: { vmId: string; key: string }[], vmId: string): void {
+  assert.ok(new Set(writes.map((w) => w.key)).size >= 2, `too few shared-data writes to judge: ${JSON.stringify(writes)}`);
+  for (const w of writes) {
+    assert.equal(w.vmId, vmId, `${w.key} written in vm_id ${JSON.stringify(w.vmId)}`);
+    assert.ok(w.key.startsWith("sentinel"), `${w.key}: keys in a shared vm_id namespace need the sentinel prefix`);
+  }
+}
+
+test("option A in the host: both modules accept their configuration; queue and shared data in vm_id \"sentinel\"", async () => {
   assert.ok(optionAPatch);
   validateMessage("envoy.config.listener.v3.Filter", optionAPatch.patch.patch.value, "option A filter");
-  const { filter, service, emu } = await runSidecar(sidecarConfig(optionAPatch.patch.patch.value, overrideOf(one("ConfigMap", "option-a-envoyfilter"))));
+  const { filter, service, emu, writes } = await runSidecar(sidecarConfig(optionAPatch.patch.patch.value, overrideOf(one("ConfigMap", "option-a-envoyfilter"))));
   try {
     assert.equal(filter.vmId, "sentinel");
     assert.equal(service.vmId, filter.vmId);
     assert.equal(emu.metric("wasmcustom.sentinel.filter.cx_total"), 2n);
     assert.notEqual(emu.queueSize("sentinel", SERVICE_QUEUE), undefined, "the filter resolves it with vm_id \"\" = its own");
     assert.equal(emu.queueSize("", SERVICE_QUEUE), undefined);
+    assertSharedDataIn(writes, "sentinel");
   } finally {
     emu.shutdown();
   }
 });
 
-test("option B in the host: the rendered WasmPlugin filter and the vm_id \"\" service; the queue is in the empty namespace", async () => {
+test("option B in the host: the rendered WasmPlugin filter and the vm_id \"\" service; queue and sentinel-prefixed shared data in \"\"", async () => {
   const rendered = renderWasmPlugin(wasmPlugin);
   validateMessage("envoy.config.listener.v3.Filter", rendered, "option B filter as istiod renders it");
-  const { filter, service, emu } = await runSidecar(sidecarConfig(rendered, overrideOf(one("ConfigMap", "option-b-wasmplugin"))));
+  const { filter, service, emu, writes } = await runSidecar(sidecarConfig(rendered, overrideOf(one("ConfigMap", "option-b-wasmplugin"))));
   try {
     assert.equal(filter.vmId, "");
     assert.equal(filter.rootId, plain.filter.rootId);
@@ -452,6 +486,19 @@ test("option B in the host: the rendered WasmPlugin filter and the vm_id \"\" se
     assert.equal(emu.metric("wasmcustom.sentinel.filter.cx_total"), 2n);
     assert.notEqual(emu.queueSize("", SERVICE_QUEUE), undefined);
     assert.equal(emu.queueSize("sentinel", SERVICE_QUEUE), undefined);
+    assertSharedDataIn(writes, "");
+  } finally {
+    emu.shutdown();
+  }
+});
+
+test("the WasmPlugin with option A's service (vm_id \"sentinel\") splits shared data over two namespaces", async () => {
+  const { emu, writes } = await runSidecar(sidecarConfig(renderWasmPlugin(wasmPlugin), overrideOf(one("ConfigMap", "option-a-envoyfilter"))));
+  try {
+    // The queue still works across vm_ids (resolved by name), so this mistake fails quietly: the
+    // filter never sees what the service writes, and the reverse.
+    const spaces = new Set(writes.map((w) => w.vmId));
+    assert.deepEqual([...spaces].sort(), ["", "sentinel"], JSON.stringify(writes));
   } finally {
     emu.shutdown();
   }
