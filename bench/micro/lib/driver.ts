@@ -1,0 +1,176 @@
+// Drives connections through the host's real ThreadRuntime -> FilterManager -> Vm -> host functions,
+// inside the Emulator (virtual clock, real SharedStore, main thread with the services). The
+// Emulator's own VirtualConnection copies every written chunk and drains its task queue after each
+// event; for a benchmark a leaner Transport is used instead: it only counts bytes, and the driver
+// calls the handler's events directly in the order the network layer would. Everything the host
+// does per connection still runs; what this file adds is the same for every variant.
+import type { ConnectionHandler, HostConfig, LogLevelName, SocketAddress, Transport } from "../../../host/src/contracts.ts";
+import { Emulator } from "../../../host/src/runtime/emulator.ts";
+import type { UpstreamAddressSource } from "../../../host/src/runtime/filter-manager.ts";
+import type { ThreadRuntime } from "../../../host/src/runtime/thread-runtime.ts";
+
+const SOURCE: SocketAddress = { address: "10.0.0.1", port: 40000 };
+
+/** Downstream socket + upstream of one connection, reduced to what the FilterManager calls. */
+class BenchTransport implements Transport, UpstreamAddressSource {
+  readonly connectionId: bigint;
+  readonly source: SocketAddress = SOURCE;
+  readonly destination: SocketAddress;
+  readonly #upstream: SocketAddress;
+  upstreamRequested = false;
+  upstreamConnected = false;
+  hostClosed = false;
+  bytesUp = 0;
+  bytesDown = 0;
+
+  constructor(id: bigint, destination: SocketAddress, upstream: SocketAddress) {
+    this.connectionId = id;
+    this.destination = destination;
+    this.#upstream = upstream;
+  }
+  connectUpstream(): void { this.upstreamRequested = true; }
+  writeUpstream(data: Uint8Array): void { this.bytesUp += data.length; }
+  writeDownstream(data: Uint8Array): void { this.bytesDown += data.length; }
+  closeDownstream(): void { this.hostClosed = true; }
+  closeUpstream(): void { /* nothing is open for real */ }
+  readDisable(): void { /* the driver never reads ahead */ }
+  upstreamAddress(): SocketAddress | undefined { return this.upstreamConnected ? this.#upstream : undefined; }
+}
+
+/** What the driver saw, to prove a run did what it claims. */
+export interface Tally {
+  connections: number;
+  /** Went through the whole sequence with the payload echoed both ways. */
+  completed: number;
+  /** Closed by the host before the upstream exchange (a filter's block, or a fail-closed VM). */
+  closedByHost: number;
+  /** Neither: bytes missing, no upstream requested. Must stay 0. */
+  broken: number;
+}
+
+export interface BenchTargetOptions {
+  config: HostConfig;
+  workers?: number;
+  logLevel?: LogLevelName;
+}
+
+export class BenchTarget {
+  readonly emu: Emulator;
+  readonly listener: string;
+  readonly tally: Tally = { connections: 0, completed: 0, closedByHost: 0, broken: 0 };
+  readonly #destination: SocketAddress;
+  readonly #upstream: SocketAddress;
+  #nextId = 1n;
+  #nextWorker = 0;
+
+  static async create(opts: BenchTargetOptions): Promise<BenchTarget> {
+    const emu = await Emulator.create({ config: opts.config, workers: opts.workers ?? 1, logLevel: opts.logLevel ?? "info" });
+    return new BenchTarget(emu);
+  }
+
+  private constructor(emu: Emulator) {
+    this.emu = emu;
+    const l = emu.config.listeners[0];
+    if (!l) throw new Error("BenchTarget: the configuration has no listener");
+    this.listener = l.name;
+    this.#destination = l.address;
+    const tcp = l.filters.find((f) => f.kind === "tcp_proxy");
+    const cluster = emu.config.clusters.find((c) => tcp?.kind === "tcp_proxy" && c.name === tcp.cluster);
+    this.#upstream = cluster?.endpoints[0] ?? { address: "127.0.0.1", port: 9000 };
+  }
+
+  get workers(): ThreadRuntime[] { return this.emu.workers; }
+
+  /**
+   * One connection, as the network layer sequences it: accepted -> downstream bytes (held by
+   * tcp_proxy while it connects) -> upstream connected (the held bytes go through the chain) ->
+   * upstream bytes -> client closes -> close callbacks, done, log, delete.
+   */
+  connection(payload: Uint8Array): void {
+    const rt = this.emu.workers[this.#nextWorker];
+    if (++this.#nextWorker === this.emu.workers.length) this.#nextWorker = 0;
+    const t = new BenchTransport(this.#nextId++, this.#destination, this.#upstream);
+    const h: ConnectionHandler = rt.createConnection(this.listener, t);
+    h.onNewConnection();
+    if (!t.hostClosed) h.onDownstreamData(payload, false);
+    if (!t.hostClosed && t.upstreamRequested) {
+      t.upstreamConnected = true;
+      h.onUpstreamConnected();
+    }
+    if (!t.hostClosed && t.upstreamConnected) h.onUpstreamData(payload, false);
+    const tally = this.tally;
+    tally.connections++;
+    if (t.hostClosed) {
+      h.onDownstreamClosed(true);
+      tally.closedByHost++;
+    } else {
+      h.onDownstreamClosed(false);
+      if (t.bytesUp === payload.length && t.bytesDown === payload.length) tally.completed++;
+      else tally.broken++;
+    }
+  }
+
+  /**
+   * n connections; after every `perMs` of them the virtual clock moves 1 ms (ticks, queue wake-ups
+   * and timers run then, as they would interleave on a real worker). Returns the wall time spent
+   * in connections and in clock steps separately, in ns.
+   */
+  run(n: number, payload: Uint8Array, perMs: number): { connectionsNs: number; clockNs: number } {
+    let connectionsNs = 0, clockNs = 0;
+    for (let done = 0; done < n;) {
+      const batch = Math.min(perMs, n - done);
+      const t0 = process.hrtime.bigint();
+      for (let i = 0; i < batch; i++) this.connection(payload);
+      const t1 = process.hrtime.bigint();
+      this.emu.advanceTime(1);
+      const t2 = process.hrtime.bigint();
+      connectionsNs += Number(t1 - t0);
+      clockNs += Number(t2 - t1);
+      done += batch;
+    }
+    return { connectionsNs, clockNs };
+  }
+
+  /** Lets ticks and queue deliveries catch up (the service drains what the filters reported). */
+  settle(ms: number): void {
+    for (let i = 0; i < ms; i += 10) this.emu.advanceTime(10);
+  }
+
+  /** Every wasm-defined stat (`wasmcustom.*`), by full name. */
+  wasmMetrics(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const m of this.emu.store.snapshotMetrics()) {
+      if (m.name.startsWith("wasmcustom.")) out[m.name] = m.kind === 2 ? `histogram count=${m.histogram?.count ?? 0n}` : String(m.value);
+    }
+    return out;
+  }
+
+  /** Log lines by level name since the last call (they are dropped so a long run does not hoard them). */
+  takeLogCounts(): Record<string, number> {
+    const names = ["trace", "debug", "info", "warn", "error", "critical"];
+    const out: Record<string, number> = {};
+    for (const e of this.emu.logEntries()) {
+      const n = names[e.level] ?? String(e.level);
+      out[n] = (out[n] ?? 0) + 1;
+    }
+    this.emu.clearLogs();
+    return out;
+  }
+
+  shutdown(): void { this.emu.shutdown(); }
+}
+
+/** Which metric proves how many connections the filter saw, and its value. */
+export interface FilterSaw { metric: string; value: number }
+
+/**
+ * The connection count the Sentinel filter itself reports. Its connection counter is preferred;
+ * else the sum of its per-resource pass and block counters (every connection is exactly one of them).
+ */
+export function filterSawFromMetrics(metrics: Record<string, string>): FilterSaw | undefined {
+  const total = metrics["wasmcustom.sentinel.filter.cx_total"];
+  if (total !== undefined) return { metric: "wasmcustom.sentinel.filter.cx_total", value: Number(total) };
+  const parts = Object.keys(metrics).filter((k) => /^wasmcustom\.sentinel\.(entry\.pass|block\.[a-z_]+)(_resource=|$)/.test(k));
+  if (parts.length === 0) return undefined;
+  return { metric: parts.join(" + "), value: parts.reduce((s, k) => s + Number(metrics[k]), 0) };
+}

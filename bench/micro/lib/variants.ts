@@ -1,0 +1,65 @@
+// The three host configurations compared by callbacks.ts, all derived from one Envoy YAML
+// (default envoy-configs/envoy.yaml) read by the host's own loader, so the listener, tcp_proxy and
+// cluster are identical and only the wasm part differs:
+//   no-wasm       the listener's wasm filters removed, no Wasm service: FilterManager + tcp_proxy
+//   empty-filter  each wasm filter's code replaced by the empty module, no Wasm service
+//   filter        the configuration as written (filter and singleton service)
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { loadHostConfig } from "../../../host/src/config/index.ts";
+import type { HostConfig, PluginSpec } from "../../../host/src/contracts.ts";
+import { REPO_ROOT } from "./paths.ts";
+
+export const DEFAULT_CONFIG = "envoy-configs/envoy.yaml";
+
+export type VariantKey = "no-wasm" | "empty-filter" | "filter";
+
+export interface VariantConfig { key: VariantKey; label: string; config: HostConfig }
+
+/** Envoy resolves code paths against its working directory; the configs here assume the repo root. */
+function absolutePlugin(p: PluginSpec, configFile: string): PluginSpec {
+  const codePath = path.resolve(REPO_ROOT, p.codePath);
+  if (!existsSync(codePath)) {
+    throw new Error(`${configFile}: plugin "${p.name}" needs ${p.codePath}, which is not built (run \`npm run build\`)`);
+  }
+  return { ...p, codePath };
+}
+
+/** The configuration as the host reads it, with the code paths made absolute. */
+export function loadBenchConfig(file = DEFAULT_CONFIG): HostConfig {
+  const abs = path.resolve(REPO_ROOT, file);
+  const cfg = loadHostConfig(abs, { checkFiles: false });
+  const listeners = cfg.listeners.map((l) => ({
+    ...l, filters: l.filters.map((f) => (f.kind === "wasm" ? { ...f, plugin: absolutePlugin(f.plugin, file) } : f)),
+  }));
+  const wasmFilters = listeners[0]?.filters.filter((f) => f.kind === "wasm").length ?? 0;
+  if (wasmFilters === 0) throw new Error(`${file}: the first listener has no wasm filter to measure`);
+  return { ...cfg, listeners, wasmServices: cfg.wasmServices.map((p) => absolutePlugin(p, file)) };
+}
+
+export function noWasm(cfg: HostConfig): HostConfig {
+  return { ...cfg, wasmServices: [], listeners: cfg.listeners.map((l) => ({ ...l, filters: l.filters.filter((f) => f.kind !== "wasm") })) };
+}
+
+export function withFilterCode(cfg: HostConfig, codePath: string): HostConfig {
+  return {
+    ...cfg, wasmServices: [],
+    listeners: cfg.listeners.map((l) => ({
+      ...l, filters: l.filters.map((f) => (f.kind === "wasm" ? { ...f, plugin: { ...f.plugin, codePath } } : f)),
+    })),
+  };
+}
+
+export function variantConfigs(cfg: HostConfig, emptyFilterWasm: string): VariantConfig[] {
+  return [
+    { key: "no-wasm", label: "no wasm (FilterManager + tcp_proxy)", config: noWasm(cfg) },
+    { key: "empty-filter", label: "empty filter module", config: withFilterCode(cfg, emptyFilterWasm) },
+    { key: "filter", label: "Sentinel filter + service", config: cfg },
+  ];
+}
+
+/** The first wasm filter of the first listener (the one measured). */
+export function filterPlugin(cfg: HostConfig): PluginSpec | undefined {
+  for (const f of cfg.listeners[0]?.filters ?? []) if (f.kind === "wasm") return f.plugin;
+  return undefined;
+}
