@@ -40,6 +40,11 @@ test("histogramQuantile interpolates inside the bucket holding the rank", () => 
   assert.equal(histogramQuantile(h, 100), 20);
   assert.ok(Number.isNaN(histogramQuantile(hist("e", [1], [0], 0).histogram!, 50)));
   assert.match(histogramSummary(h), /^P0\(nan,10\) P25\(nan,12\.5\) P50\(nan,15\) .* P100\(nan,20\)$/);
+  // Envoy prints the double with fmt "{}" (shortest round-trip), so nothing is rounded away
+  const thirds = hist("t", [1], [3], 1).histogram!;
+  const p95 = histogramQuantile(thirds, 95);
+  assert.ok(String(p95).length > 6, `a value with more than 3 decimals (${p95})`);
+  assert.match(histogramSummary(thirds), new RegExp(` P95\\(nan,${String(p95).replace(".", "\\.")}\\) `));
 });
 
 test("formatStatsJson prints Envoy's stats array with a histograms entry", () => {

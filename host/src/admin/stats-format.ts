@@ -47,9 +47,10 @@ export function histogramQuantile(h: NonNullable<MetricSnapshot["histogram"]>, q
   return h.bounds.length > 0 ? h.bounds[h.bounds.length - 1] : NaN;
 }
 
+/** fmt's "{}" for a double, as Envoy's quantileSummary prints it: shortest round-trip, no rounding. */
 function formatQuantileValue(v: number): string {
   if (Number.isNaN(v)) return "nan";
-  return String(Math.round(v * 1000) / 1000);
+  return String(v);
 }
 
 /**
