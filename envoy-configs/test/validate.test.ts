@@ -89,7 +89,9 @@ test("envoy.yaml is the main scenario: sentinel_tcp -> wasm -> tcp_proxy -> echo
   assert.equal(wasm.plugin.rootId, "sentinel_filter");
   assert.equal(wasm.plugin.vmId, "sentinel");
   assert.equal(wasm.plugin.codePath, path.join(repoRoot, "build/filter.wasm"));
-  assert.deepEqual(JSON.parse(new TextDecoder().decode(wasm.plugin.pluginConfiguration)), { resource: "tcp:echo" });
+  const filterDoc = JSON.parse(new TextDecoder().decode(wasm.plugin.pluginConfiguration));
+  assert.equal(filterDoc.resource, "tcp:echo");
+  for (const kind of ["flowRules", "isolationRules"]) assert.equal(filterDoc[kind][0].resource, "tcp:echo", kind);
   assert.deepEqual(proxy, { kind: "tcp_proxy", statPrefix: "echo", cluster: "echo_upstream" });
   assert.deepEqual(cfg.clusters, [{ name: "echo_upstream", connectTimeoutMs: 1000, endpoints: [{ address: "127.0.0.1", port: 10001 }] }]);
   const svc = cfg.wasmServices[0];

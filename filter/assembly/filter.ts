@@ -21,7 +21,7 @@ import { FlowLedger } from "./ledger/flow-ledger";
 import { SlotLedger } from "./ledger/slot-ledger";
 import { BreakerWord, breakerStateName, CB_CLOSED, CB_HALF_OPEN, CB_OPEN } from "./ledger/breaker-word";
 import { CREATE_CAS } from "./ledger/cas";
-import { flowKey, slotKey, breakerKey, breakerFingerprint, VM_SEQ_KEY, REPORTS_QUEUE } from "./ledger/keys";
+import { flowKey, slotKey, breakerKey, breakerFingerprint, rulesKey, VM_SEQ_KEY, REPORTS_QUEUE } from "./ledger/keys";
 import { FlowState, SlotState, BreakerState, Transition } from "./worker-rules";
 import { ResourceCounts, ReportWriter, REASON_FLOW, REASON_ISOLATION, REASON_CIRCUIT_BREAKING, REASON_STALE_FALLBACK } from "./report";
 import { DecisionView } from "./decisions";
@@ -157,6 +157,8 @@ class FilterRoot extends RootContext {
     this.configBytes = copy;
     ensureVmIdentity();
     this.build(cfg);
+    // For a service whose own configuration lacks this resource's rules (see service/README.md).
+    setSharedData(rulesKey(cfg.resource), bytes, 0);
     this.cxTotal.define();
     this.cxActive.define();
     this.m!.define();

@@ -56,6 +56,17 @@ for (const build of BUILDS) {
     emu.shutdown();
   });
 
+  test(`breaker ${tag}: a service configured with "{}" aggregates with the rules the filter published`, async () => {
+    const emu = await start({ doc: { resource: R, circuitBreakerRules: [errorRule()] }, serviceDoc: {}, workers: 2, build });
+    emu.advanceTime(100);
+    for (let i = 0; i < 10; i++) refused(emu, 1 + (i % 2));
+    emu.advanceTime(60);
+    assert.equal(admitted(emu.connect({ worker: 1 })), false);
+    assert.deepEqual(transitions(emu), ["Closed -> Open"]);
+    assert.equal(emu.logs("info").filter((l) => l.includes('resource "tcp:orders": aggregating with the rules its filter published (0 flow, 0 isolation, 1 circuit breaker)')).length, 1);
+    emu.shutdown();
+  });
+
   for (const probeOk of [true, false]) {
     test(`breaker ${tag}: probeNum 0 -> after retryTimeout exactly ONE probe across 4 workers; probe ${probeOk ? "good -> Closed" : "refused -> Open again"}`, async () => {
       const emu = await start({ doc: { resource: R, circuitBreakerRules: [errorRule()] }, workers: 4, build });

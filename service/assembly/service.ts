@@ -4,14 +4,15 @@
 // publishes a versioned DecisionTable in shared data on every tick and on every breaker change.
 import {
   registerRootContext, RootContext, Counter, Gauge, registerSharedQueue, drainSharedQueue, QueueConsumer, lastStatus,
-  wasmResultName, log, WasmResult, nowMs, nowNs, setSharedDataBytes,
+  wasmResultName, log, WasmResult, nowMs, nowNs, setSharedDataBytes, getSharedData,
 } from "../../abi/assembly";
 import { decodeConfig, SentinelConfig, KIND_NUMBER, KIND_NULL, quote } from "../../sentinel/assembly/index";
 import {
   WorkerReportReader, ResourceReportReader, ResourceBucketReader, BlockCountReader, verifyWorkerReport,
   Builder, DecisionTableBuilder, ResourceDecisionBuilder, BreakerDecisionBuilder, WorkerAckStruct,
 } from "../../shared-schema/assembly/index";
-import { TABLE_KEY } from "../../filter/assembly/ledger/keys";
+import { TABLE_KEY, rulesKey } from "../../filter/assembly/ledger/keys";
+import { FILTER_KEYS } from "../../filter/assembly/config";
 import { ResourceAgg, MAX_VMS } from "./aggregate";
 import * as S from "./stats";
 
@@ -131,13 +132,29 @@ class ServiceRoot extends RootContext {
     return true;
   }
 
-  addResource(name: string): ResourceAgg | null {
+  addResource(name: string, learned: bool = false): ResourceAgg | null {
     for (let i = 0; i < this.resources.length; i++) if (this.resources[i].name == name) return this.resources[i];
     if (this.resources.length >= MAX_RESOURCES) { this.droppedResources++; return null; }
-    const a = new ResourceAgg(name, this.cfg);
+    const a = new ResourceAgg(name, learned ? this.rulesFor(name) : this.cfg);
     a.define();
     this.resources.push(a);
     return a;
+  }
+
+  /**
+   * Rules for a resource first seen in a report: the service's own configuration has none for it,
+   * so use the document the resource's filter published at configure time (same rules, same order).
+   */
+  rulesFor(name: string): SentinelConfig {
+    const r = getSharedData(rulesKey(name));
+    const v = r.value;
+    if (v === null) return this.cfg;
+    const d = decodeConfig(Uint8Array.wrap(v), FILTER_KEYS);
+    if (!d.ok) return this.cfg;
+    log.info(P + "resource " + quote(name) + ": aggregating with the rules its filter published (" +
+      d.config!.flowRules.length.toString() + " flow, " + d.config!.isolationRules.length.toString() + " isolation, " +
+      d.config!.circuitBreakerRules.length.toString() + " circuit breaker)");
+    return d.config!;
   }
 
   findResource(hash: u32, ptr: usize, len: i32, rr: ResourceReportReader): ResourceAgg | null {
@@ -148,7 +165,7 @@ class ServiceRoot extends RootContext {
     if (len < 0) return null;
     const name = rr.name();
     if (name === null) return null;
-    return this.addResource(name);
+    return this.addResource(name, true);
   }
 
   onQueueReady(token: u32): void {

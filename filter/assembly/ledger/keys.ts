@@ -16,6 +16,14 @@ export function slotKey(resource: string, index: i32): string {
   return "sentinel/isolation/" + index.toString() + "/" + resource;
 }
 
+/**
+ * The filter's configuration document for a resource, published at configure time so that a service
+ * configured without that resource's rules can still aggregate them (breakers included).
+ */
+export function rulesKey(resource: string): string {
+  return "sentinel/rules/" + resource;
+}
+
 export function breakerKey(resource: string, index: i32): string {
   return "sentinel/breaker/" + index.toString() + "/" + resource;
 }
