@@ -3,7 +3,7 @@
 // bytes are read zero-copy through bounds-checked readers; nothing is kept past the tick.
 import { getSharedData } from "../../abi/assembly";
 import {
-  DecisionTableReader, ResourceDecisionReader, BreakerDecisionReader, verifyDecisionTable,
+  DecisionTableReader, ResourceDecisionReader, BreakerDecisionReader, WorkerAckReader, verifyDecisionTable,
 } from "../../shared-schema/assembly/index";
 import { TABLE_KEY } from "./ledger/keys";
 import { BreakerState } from "./worker-rules";
@@ -28,6 +28,26 @@ export class DecisionView {
     this.hash = hash;
   }
 
+  private ack: WorkerAckReader = new WorkerAckReader();
+
+  /** Reporters are root contexts; several listeners share one worker VM, so count worker ids. */
+  private distinctWorkers(): u32 {
+    const t = this.table;
+    const n = t.workersLength();
+    const ids = this.ids;
+    let distinct = 0;
+    for (let i = 0; i < n && distinct < ids.length; i++) {
+      if (!t.workers(i, this.ack)) continue;
+      const id = this.ack.workerId();
+      let seen = false;
+      for (let j = 0; j < distinct; j++) if (unchecked(ids[j]) == id) { seen = true; break; }
+      if (!seen) { unchecked(ids[distinct] = id); distinct++; }
+    }
+    return <u32>distinct;
+  }
+
+  private ids: StaticArray<u32> = new StaticArray<u32>(64);
+
   /** Reads the table; updates breaker caches from it. Returns true when a new version was applied. */
   refresh(breakers: StaticArray<BreakerState>): bool {
     const r = getSharedData(TABLE_KEY);
@@ -45,7 +65,7 @@ export class DecisionView {
     this.version = version;
     this.serviceNonce = nonce;
     this.publishedAtMs = t.publishedAtMs();
-    this.workers = <u32>t.workersLength();
+    this.workers = this.distinctWorkers();
     const res = this.res;
     const n = t.resourcesLength();
     for (let i = 0; i < n; i++) {

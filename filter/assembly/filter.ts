@@ -443,7 +443,8 @@ class FilterRoot extends RootContext {
       }
     }
     const w = this.writer;
-    w.build(counts, vmSeq, vmNonce, now, this.view!.version, this.stale);
+    // One reporter per root context: two listeners in one VM keep separate sequences.
+    w.build(counts, vmSeq, vmNonce + (<u64>this.id << 48), now, this.view!.version, this.stale);
     const s = enqueueSharedQueueBytes(this.queueToken, w.builder.dataPtr(), w.builder.dataLen());
     if (s == WasmResult.NotFound) this.queueToken = 0;
     else if (s != WasmResult.Ok) this.m!.internalError.increment(1);
