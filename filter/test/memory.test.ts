@@ -1,0 +1,44 @@
+// Linear memory of the filter and service VMs stops growing after warm-up: per-connection state is
+// collected (the dispatcher's context objects) or fixed (rule state, report tables, builders).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { start, admitted } from "./helpers.ts";
+import type { Vm } from "../../host/src/runtime/vm.ts";
+
+const R = "tcp:orders";
+
+/** Memory size in 64 KiB pages, found by probing which addresses the VM can read. */
+function pages(vm: Vm): number {
+  let lo = 1, hi = 65536;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (vm.read(mid * 65536 - 1, 1) !== undefined) lo = mid; else hi = mid - 1;
+  }
+  return lo;
+}
+
+test("filter and service memory: no growth from 5,000 to 40,000 connections", async () => {
+  const emu = await start({
+    doc: {
+      resource: R, rtMode: "firstByte",
+      flowRules: [{ resource: R, threshold: 400 }], isolationRules: [{ resource: R, threshold: 50 }],
+      circuitBreakerRules: [{ resource: R, strategy: "ErrorRatio", threshold: 0.9, minRequestAmount: 1000, statIntervalMs: 1000, retryTimeoutMs: 1000 }],
+    },
+    workers: 1,
+  });
+  const filterVm = emu.workers[0].vmFor("sentinel_filter")!;
+  const serviceVm = emu.main.vmFor("sentinel_service")!;
+  const drive = (n: number) => {
+    for (let i = 0; i < n; i++) {
+      const c = emu.connect();
+      if (admitted(c)) c.downstreamData("q").upstreamData("a").clientClose();
+      if (i % 20 === 0) emu.advanceTime(5);
+    }
+  };
+  drive(5000);
+  const warm = { filter: pages(filterVm), service: pages(serviceVm) };
+  drive(35000);
+  const after = { filter: pages(filterVm), service: pages(serviceVm) };
+  assert.deepEqual(after, warm, `pages after warm-up ${JSON.stringify(warm)}, after 40k ${JSON.stringify(after)}`);
+  emu.shutdown();
+});
