@@ -11,9 +11,10 @@ import { BENCH_DIR } from "./lib/targets.ts";
 import { hostOverhead } from "./scenarios/host-overhead.ts";
 import { overhead } from "./scenarios/overhead.ts";
 import { pendingScenarios } from "./scenarios/pending.ts";
+import { naiveRateLimit, rateLimit } from "./scenarios/rate-limit.ts";
 import { ScenarioUnavailable, type Scenario } from "./scenarios/types.ts";
 
-export const SCENARIOS: Scenario[] = [hostOverhead, overhead, ...pendingScenarios];
+export const SCENARIOS: Scenario[] = [hostOverhead, overhead, rateLimit, naiveRateLimit, ...pendingScenarios];
 
 export interface RunArgs { scenario: string; quick: boolean; out?: string; concurrency?: number; rounds?: number }
 

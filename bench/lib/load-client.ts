@@ -54,12 +54,17 @@ export interface LoadConfig {
   drainMs: number;
   /** >1: spread connections over source addresses 127.0.0.1 .. 127.0.0.N (bind before connect). */
   sourceAddresses: number;
+  /**
+   * >0: start the run on a wall-clock multiple of this many ms, so intervals line up with a
+   * proxy's time windows (Sentinel's buckets are aligned to wall-clock multiples of their length).
+   */
+  alignToMs: number;
 }
 
 export const DEFAULT_CONFIG: LoadConfig = {
   host: "127.0.0.1", port: 10000, mode: "closed", schedule: "100@5s", connections: 8, reconnect: true,
   durationMs: 5000, payloadBytes: 64, exchanges: 1, holdMs: 0, intervalMs: 1000, connectTimeoutMs: 5000,
-  ioTimeoutMs: 10000, maxInFlight: 20000, maxConnections: 5_000_000, drainMs: 5000, sourceAddresses: 1,
+  ioTimeoutMs: 10000, maxInFlight: 20000, maxConnections: 5_000_000, drainMs: 5000, sourceAddresses: 1, alignToMs: 0,
 };
 
 export function resolveConfig(partial: Partial<LoadConfig>): LoadConfig {
@@ -84,6 +89,7 @@ export function resolveConfig(partial: Partial<LoadConfig>): LoadConfig {
   int("maxConnections", 1, 100_000_000);
   int("drainMs", 0, 600_000);
   int("sourceAddresses", 1, 254);
+  int("alignToMs", 0, 60_000);
   if (typeof c.reconnect !== "boolean") throw new Error(`load config: reconnect must be true or false`);
   // open loop: the schedule sets the length unless durationMs asks to keep reporting beyond it
   if (c.mode === "open") c.durationMs = partial.durationMs ?? parseSchedule(c.schedule).durationMs;
@@ -359,7 +365,7 @@ const FLAG_TYPES: Record<string, "string" | "number" | "boolean"> = {
   host: "string", port: "number", mode: "string", schedule: "string", connections: "number", reconnect: "boolean",
   durationMs: "number", payloadBytes: "number", exchanges: "number", holdMs: "number", intervalMs: "number",
   connectTimeoutMs: "number", ioTimeoutMs: "number", maxInFlight: "number", maxConnections: "number", drainMs: "number",
-  sourceAddresses: "number",
+  sourceAddresses: "number", alignToMs: "number",
 };
 
 export function parseClientArgs(argv: string[]): LoadConfig {
@@ -387,6 +393,7 @@ export function parseClientArgs(argv: string[]): LoadConfig {
 if (import.meta.main) {
   try {
     const config = parseClientArgs(process.argv.slice(2));
+    if (config.alignToMs > 0) await new Promise((r) => setTimeout(r, config.alignToMs - (Date.now() % config.alignToMs)));
     const run = runLoad(config, (r) => process.stdout.write(JSON.stringify(r) + "\n"));
     process.on("SIGTERM", run.abort);
     process.on("SIGINT", run.abort);

@@ -2,23 +2,23 @@
 // no wasm vs an empty filter vs the Sentinel filter (+ service), and the filter's extra cost as a
 // share of the host's own per-connection cost. Method: bench/micro/README.md.
 //   node bench/micro/callbacks.ts [--quick] [--out FILE] [--config FILE]
-//        [--connections N] [--rounds N] [--warmup-rounds N] [--per-ms N] [--payload-bytes N]
+//        [--connections N] [--rounds N] [--warmup-rounds N] [--rate CONN_PER_VIRTUAL_S] [--payload-bytes N]
 //        [--host-cost-us N | --host-cost-from RESULTS.json | --no-host-cost] [--host-phases N] [--host-phase-ms N]
 import path from "node:path";
 import { FULL, QUICK, runCallbacksBench, type CallbacksResult } from "./lib/callbacks-bench.ts";
 import { hostCostFromFile, measureHostCost, type HostCost } from "./lib/host-cost.ts";
-import { defaultResultsFile, parseArgs, round, runMain, table, writeResults } from "./lib/report.ts";
+import { defaultResultsFile, parseArgs, UsageError, round, runMain, table, writeResults } from "./lib/report.ts";
 import { DEFAULT_CONFIG } from "./lib/variants.ts";
 
 const USAGE = `usage: node bench/micro/callbacks.ts [--quick] [--out FILE] [--config ENVOY.yaml]
-  [--connections N] [--rounds N] [--warmup-rounds N] [--per-ms N] [--payload-bytes N]
+  [--connections N] [--rounds N] [--warmup-rounds N] [--rate CONN_PER_VIRTUAL_S] [--payload-bytes N]
   [--host-cost-us N | --host-cost-from RESULTS.json | --no-host-cost] [--host-phases N] [--host-phase-ms N]
 Exit: 0 done, 1 failed (or a count check did not hold), 2 bad usage.`;
 
 async function main(): Promise<number> {
   const a = parseArgs(process.argv.slice(2), {
     quick: "bool", out: "string", config: "string", connections: "number", rounds: "number", "warmup-rounds": "number",
-    "per-ms": "number", "payload-bytes": "number", "host-cost-us": "number", "host-cost-from": "string", "no-host-cost": "bool",
+    rate: "number", "payload-bytes": "number", "host-cost-us": "number", "host-cost-from": "string", "no-host-cost": "bool",
     "host-phases": "number", "host-phase-ms": "number",
   }, USAGE);
   const quick = a.quick === true;
@@ -28,10 +28,10 @@ async function main(): Promise<number> {
     connections: (a.connections as number | undefined) ?? base.connections,
     rounds: (a.rounds as number | undefined) ?? base.rounds,
     warmupRounds: (a["warmup-rounds"] as number | undefined) ?? base.warmupRounds,
-    perMs: (a["per-ms"] as number | undefined) ?? base.perMs,
+    rate: (a.rate as number | undefined) ?? base.rate,
     payloadBytes: (a["payload-bytes"] as number | undefined) ?? base.payloadBytes,
   };
-  if (settings.connections < 1 || settings.rounds < 1 || settings.perMs < 1) throw new Error("--connections, --rounds and --per-ms must be at least 1");
+  if (settings.connections < 1 || settings.rounds < 1 || !(settings.rate > 0)) throw new UsageError("--connections, --rounds and --rate must be positive");
   const out = a.out ? path.resolve(a.out as string) : defaultResultsFile("micro-callbacks");
   const hostCost = async (): Promise<HostCost | null> => {
     if (a["no-host-cost"]) return null;
@@ -54,12 +54,12 @@ async function main(): Promise<number> {
 function print(r: CallbacksResult): void {
   const f = r.filterBuild;
   console.log(`\ncallbacks microbenchmark (${r.quick ? "quick" : "full"}): ${r.settings.rounds} interleaved rounds x ${r.settings.connections} connections per variant, ` +
-    `virtual clock 1 ms per ${r.settings.perMs} connections, ${r.settings.payloadBytes} B each way`);
+    `${r.settings.virtualRate} connections per virtual second, ${r.settings.payloadBytes} B each way`);
   console.log(`machine: ${r.machine.cpuModel}, ${r.machine.cores} cores, node ${r.machine.node}; load ${r.machine.loadAvg.join(" ")}`);
   console.log(`filter: ${f.file} ${f.bytes} B sha256:${f.sha256} built ${f.builtAt}; filter/ at ${f.sourceCommit}${f.sourceDirty ? " + uncommitted changes" : ""}\n`);
   console.log(table([
-    ["variant", "ns/conn (median)", "p25", "p75", "clock ns/virtual ms", "connections", "module counted"],
-    ...r.variants.map((v) => [v.label, v.callbacksNsPerConn, v.callbacksP25, v.callbacksP75, v.clockNsPerMs, v.tally.connections, v.filterSaw ? v.filterSaw.value : "-"]),
+    ["variant", "ns/conn (median)", "p25", "p75", "clock ns/virtual s", "connections", "module counted"],
+    ...r.variants.map((v) => [v.label, v.callbacksNsPerConn, v.callbacksP25, v.callbacksP75, v.clockNsPerSec, v.tally.connections, v.filterSaw ? v.filterSaw.value : "-"]),
   ]));
   const s = r.summary;
   console.log("");

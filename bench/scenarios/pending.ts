@@ -11,8 +11,6 @@ function pending(name: string, description: string): Scenario {
 }
 
 export const pendingScenarios: Scenario[] = [
-  pending("rate-limit", "offered 3x the threshold, uniform and skewed across workers: admitted per interval vs threshold"),
   pending("concurrency", "long-lived connections against a concurrency threshold"),
   pending("circuit-breaker", "upstream goes slow / failing, then recovers: breaker state and admitted rate over time"),
-  pending("naive", "the rate-limit scenario with a per-worker-only limiter, to show what global aggregation buys"),
 ];

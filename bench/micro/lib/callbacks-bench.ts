@@ -2,7 +2,7 @@
 // host's real code, for three variants (no wasm / empty filter / Sentinel filter + service) in
 // interleaved rounds, then the filter's extra cost against the host's own per-connection cost.
 import { buildEmptyFilter } from "./build-empty.ts";
-import { BenchTarget, filterSawFromMetrics, type Tally } from "./driver.ts";
+import { BenchTarget, clockRate, filterSawFromMetrics, virtualClock, type Tally, type VirtualClock } from "./driver.ts";
 import type { HostConfig } from "../../../host/src/contracts.ts";
 import type { HostCost } from "./host-cost.ts";
 import { machineInfo, median, moduleBuildInfo, quantile, round, type MachineInfo, type ModuleBuildInfo } from "./report.ts";
@@ -15,13 +15,16 @@ export interface CallbacksSettings {
   rounds: number;
   /** Unrecorded rounds per variant first (JIT, inline caches, the VMs' heaps). */
   warmupRounds: number;
-  /** Virtual clock: 1 ms passes after this many connections (ticks run then). */
-  perMs: number;
+  /**
+   * Connections per virtual second (the clock steps between connections; ticks run then). Below the
+   * configuration's flow threshold, so every connection is admitted and runs the whole sequence.
+   */
+  rate: number;
   payloadBytes: number;
 }
 
-export const FULL: Omit<CallbacksSettings, "config"> = { connections: 40_000, rounds: 15, warmupRounds: 2, perMs: 10, payloadBytes: 64 };
-export const QUICK: Omit<CallbacksSettings, "config"> = { connections: 10_000, rounds: 7, warmupRounds: 1, perMs: 10, payloadBytes: 64 };
+export const FULL: Omit<CallbacksSettings, "config"> = { connections: 40_000, rounds: 15, warmupRounds: 2, rate: 500, payloadBytes: 64 };
+export const QUICK: Omit<CallbacksSettings, "config"> = { connections: 10_000, rounds: 7, warmupRounds: 1, rate: 500, payloadBytes: 64 };
 
 export interface Check { what: string; expected: number; actual: number | null; ok: boolean }
 
@@ -33,9 +36,9 @@ export interface VariantResult {
   callbacksNsPerConnRounds: number[];
   callbacksP25: number;
   callbacksP75: number;
-  /** Median over rounds of wall ns per virtual ms spent moving the clock (ticks, queue deliveries). */
-  clockNsPerMs: number;
-  clockNsPerMsRounds: number[];
+  /** Median over rounds of wall ns per virtual second spent moving the clock (ticks, queue deliveries). */
+  clockNsPerSec: number;
+  clockNsPerSecRounds: number[];
   tally: Tally;
   /** The connection count the module itself reports (null for no-wasm). */
   filterSaw: { source: string; value: number } | null;
@@ -49,7 +52,7 @@ export interface CallbacksResult {
   machine: MachineInfo;
   startedAt: string;
   finishedAt: string;
-  settings: CallbacksSettings;
+  settings: CallbacksSettings & { clock: VirtualClock; virtualRate: number };
   filterBuild: ModuleBuildInfo;
   serviceBuild?: ModuleBuildInfo;
   variants: VariantResult[];
@@ -88,12 +91,12 @@ export interface CallProfile {
  * format, one line per host->VM and VM->host call) over a few connections of a separate target.
  * Tracing is far too slow to time; this only explains where the timed cost goes.
  */
-async function callProfile(config: HostConfig, payload: Uint8Array, perMs: number): Promise<CallProfile> {
+async function callProfile(config: HostConfig, payload: Uint8Array, clock: VirtualClock): Promise<CallProfile> {
   const t = await BenchTarget.create({ config, logLevel: "trace" });
   const n = 200;
-  t.run(n, payload, perMs); // past start-up, first ticks and first-use allocations
+  t.run(n, payload, clock); // past start-up, first ticks and first-use allocations
   t.emu.clearLogs();
-  t.run(n, payload, perMs);
+  t.run(n, payload, clock);
   const count = (re: RegExp) => {
     const out: Record<string, number> = {};
     for (const l of t.emu.logs("trace")) {
@@ -123,18 +126,18 @@ export async function runCallbacksBench(opts: {
   const targets: BenchTarget[] = [];
   for (const v of variants) targets.push(await BenchTarget.create({ config: v.config }));
   const payload = new Uint8Array(s.payloadBytes).fill(0x61);
-  const virtualMsPerRound = Math.ceil(s.connections / s.perMs);
+  const clock = virtualClock(s.rate);
 
-  for (let w = 0; w < s.warmupRounds; w++) for (const t of targets) t.run(s.connections, payload, s.perMs);
+  for (let w = 0; w < s.warmupRounds; w++) for (const t of targets) t.run(s.connections, payload, clock);
   const perConn: number[][] = variants.map(() => []);
-  const perMs: number[][] = variants.map(() => []);
+  const perSec: number[][] = variants.map(() => []);
   for (let r = 0; r < s.rounds; r++) {
     // Interleaved, and each round starts with the next variant, so drift and order hit all alike.
     for (let k = 0; k < targets.length; k++) {
       const i = (r + k) % targets.length;
-      const { connectionsNs, clockNs } = targets[i].run(s.connections, payload, s.perMs);
+      const { connectionsNs, clockNs, virtualMs } = targets[i].run(s.connections, payload, clock);
       perConn[i].push(connectionsNs / s.connections);
-      perMs[i].push(clockNs / virtualMsPerRound);
+      perSec[i].push((clockNs * 1000) / virtualMs);
     }
     say(`round ${r + 1}/${s.rounds}: ${variants.map((v, i) => `${v.key} ${round(perConn[i][r], 0)} ns`).join(", ")}`);
   }
@@ -159,13 +162,17 @@ export async function runCallbacksBench(opts: {
       key: v.key, label: v.label,
       callbacksNsPerConn: round(median(pc)), callbacksNsPerConnRounds: pc.map((x) => round(x)),
       callbacksP25: round(quantile(pc, 0.25)), callbacksP75: round(quantile(pc, 0.75)),
-      clockNsPerMs: round(median(perMs[i])), clockNsPerMsRounds: perMs[i].map((x) => round(x)),
+      clockNsPerSec: round(median(perSec[i]), 0), clockNsPerSecRounds: perSec[i].map((x) => round(x, 0)),
       tally: { ...t.tally }, filterSaw,
       ...(v.key === "filter" ? { wasmMetrics: metrics } : {}),
       logs: t.takeLogCounts(),
     });
     checks.push({ what: `${v.key}: every connection completed or was closed by the host`, expected: t.tally.connections,
       actual: t.tally.completed + t.tally.closedByHost, ok: t.tally.broken === 0 && t.tally.completed + t.tally.closedByHost === t.tally.connections });
+    if (v.key !== "no-wasm") {
+      checks.push({ what: `${v.key}: every connection admitted (the timed path is the whole sequence; lower --rate if the filter blocked)`,
+        expected: 0, actual: t.tally.closedByHost, ok: t.tally.closedByHost === 0 });
+    }
     if (filterSaw) {
       checks.push({ what: `${v.key}: connections the module counted (${filterSaw.source}) = connections driven`,
         expected: t.tally.connections, actual: filterSaw.value, ok: filterSaw.value === t.tally.connections });
@@ -173,13 +180,13 @@ export async function runCallbacksBench(opts: {
     t.shutdown();
   }
 
-  const profile = await callProfile(cfg, payload, s.perMs);
+  const profile = await callProfile(cfg, payload, clock);
   say("host per-connection cost ...");
   const hostCost = await opts.hostCost();
   const [, b, c] = results;
   const paired = perConn[2].map((x, r) => x - perConn[1][r]);
   const filterCallbacks = median(paired);
-  const filterClockNsPerSec = (c.clockNsPerMs - b.clockNsPerMs) * 1000;
+  const filterClockNsPerSec = median(perSec[2].map((x, r) => x - perSec[1][r]));
   const hostCps = hostCost?.connPerSec;
   const filterClockNsPerConn = hostCps ? filterClockNsPerSec / hostCps : null;
   const filterNs = filterCallbacks + (filterClockNsPerConn ?? 0);
@@ -189,7 +196,7 @@ export async function runCallbacksBench(opts: {
   const servicePath = cfg.wasmServices[0]?.codePath;
   return {
     benchmark: "callbacks", quick: opts.quick, machine: machineInfo(), startedAt, finishedAt: new Date().toISOString(),
-    settings: s,
+    settings: { ...s, clock, virtualRate: clockRate(clock) },
     filterBuild: moduleBuildInfo(plugin.codePath, "filter"),
     ...(servicePath ? { serviceBuild: moduleBuildInfo(servicePath, "service") } : {}),
     variants: results,

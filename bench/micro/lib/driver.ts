@@ -37,6 +37,17 @@ class BenchTransport implements Transport, UpstreamAddressSource {
   upstreamAddress(): SocketAddress | undefined { return this.upstreamConnected ? this.#upstream : undefined; }
 }
 
+/** How connections are spread over virtual time: `batch` connections, then the clock moves `stepMs`. */
+export interface VirtualClock { batch: number; stepMs: number }
+
+/** A clock for about `perSecond` connections per virtual second (whole connections, whole ms). */
+export function virtualClock(perSecond: number): VirtualClock {
+  if (!(perSecond > 0)) throw new RangeError(`virtual rate must be > 0 connections/s (got ${perSecond})`);
+  return perSecond >= 1000 ? { batch: Math.round(perSecond / 1000), stepMs: 1 } : { batch: 1, stepMs: Math.round(1000 / perSecond) };
+}
+
+export function clockRate(c: VirtualClock): number { return (c.batch * 1000) / c.stepMs; }
+
 /** What the driver saw, to prove a run did what it claims. */
 export interface Tally {
   connections: number;
@@ -111,24 +122,26 @@ export class BenchTarget {
   }
 
   /**
-   * n connections; after every `perMs` of them the virtual clock moves 1 ms (ticks, queue wake-ups
-   * and timers run then, as they would interleave on a real worker). Returns the wall time spent
-   * in connections and in clock steps separately, in ns.
+   * n connections at a virtual rate: after every `clock.batch` connections the virtual clock moves
+   * `clock.stepMs` (ticks, queue wake-ups and timers run then, as they interleave on a real
+   * worker). Returns the wall time spent in connections and in clock steps separately, in ns,
+   * and the virtual time that passed.
    */
-  run(n: number, payload: Uint8Array, perMs: number): { connectionsNs: number; clockNs: number } {
-    let connectionsNs = 0, clockNs = 0;
+  run(n: number, payload: Uint8Array, clock: VirtualClock): { connectionsNs: number; clockNs: number; virtualMs: number } {
+    let connectionsNs = 0, clockNs = 0, virtualMs = 0;
     for (let done = 0; done < n;) {
-      const batch = Math.min(perMs, n - done);
+      const batch = Math.min(clock.batch, n - done);
       const t0 = process.hrtime.bigint();
       for (let i = 0; i < batch; i++) this.connection(payload);
       const t1 = process.hrtime.bigint();
-      this.emu.advanceTime(1);
+      this.emu.advanceTime(clock.stepMs);
       const t2 = process.hrtime.bigint();
       connectionsNs += Number(t1 - t0);
       clockNs += Number(t2 - t1);
+      virtualMs += clock.stepMs;
       done += batch;
     }
-    return { connectionsNs, clockNs };
+    return { connectionsNs, clockNs, virtualMs };
   }
 
   /** Lets ticks and queue deliveries catch up (the service drains what the filters reported). */

@@ -1,0 +1,115 @@
+// The micro benchmarks in tiny runs: output shape, and the counts that prove they measured real
+// work (the connections each module counted equal the connections driven).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { FILTER_BUILD_FLAGS } from "./lib/build-empty.ts";
+import { BenchTarget, filterSawFromMetrics, virtualClock } from "./lib/driver.ts";
+import { REPO_ROOT } from "./lib/paths.ts";
+import { loadBenchConfig } from "./lib/variants.ts";
+
+const run = promisify(execFile);
+const dir = mkdtempSync(path.join(tmpdir(), "micro-test-"));
+const cli = (name: string, args: string[]) =>
+  run(process.execPath, [path.join(REPO_ROOT, "bench/micro", name), ...args], { cwd: REPO_ROOT, timeout: 90_000 });
+
+test("callbacks: three variants, every module counted every connection, host cost measured", async () => {
+  const out = path.join(dir, "callbacks.json");
+  const { stdout } = await cli("callbacks.ts", ["--connections", "2000", "--rounds", "2", "--warmup-rounds", "1",
+    "--host-phases", "1", "--host-phase-ms", "600", "--out", out]);
+  assert.match(stdout, /filter share of host cost: [\d.]+ %/);
+  const r = JSON.parse(readFileSync(out, "utf8"));
+  assert.equal(r.benchmark, "callbacks");
+  assert.ok(r.machine.cpuModel && r.machine.cores >= 1 && r.machine.node.startsWith("v"));
+  assert.deepEqual(r.variants.map((v: any) => v.key), ["no-wasm", "empty-filter", "filter"]);
+  const driven = 2000 * (2 + 1); // rounds + warm-up
+  for (const v of r.variants) {
+    assert.equal(v.callbacksNsPerConnRounds.length, 2);
+    assert.ok(v.callbacksNsPerConn > 0, `${v.key} measured no time`);
+    assert.equal(v.tally.connections, driven);
+    assert.equal(v.tally.completed, driven, `${v.key}: every connection ran the whole sequence`);
+    assert.equal(v.tally.broken, 0);
+  }
+  assert.equal(r.variants[0].filterSaw, null);
+  assert.equal(r.variants[1].filterSaw.value, driven, "the empty module's own counter");
+  assert.equal(r.variants[2].filterSaw.value, driven, `the filter's counter ${r.variants[2].filterSaw.source}`);
+  assert.ok(r.checks.length >= 7 && r.checks.every((c: any) => c.ok));
+  // The filter makes the host call into it for every L4 event of a connection.
+  assert.equal(r.callProfile.hostToVmPerConn.proxy_on_new_connection, 1);
+  assert.equal(r.callProfile.hostToVmPerConn.proxy_on_delete, 1);
+  assert.equal(r.hostCost.source, "measured");
+  assert.ok(r.hostCost.usPerConn > 0 && r.hostCost.connPerSec > 0 && r.hostCost.coresUsed > 0);
+  assert.equal(r.summary.hostNsPerConn, Math.round(r.hostCost.usPerConn * 1000));
+  assert.equal(typeof r.summary.filterShareOfHost, "number");
+  assert.equal(r.summary.goal, 0.02);
+  assert.match(r.filterBuild.sha256, /^[0-9a-f]{16}$/);
+  assert.match(r.filterBuild.sourceCommit, /^[0-9a-f]{7,}$/);
+});
+
+test("memory: samples every VM's memory, the filter counted every connection", async () => {
+  const out = path.join(dir, "memory.json");
+  await cli("memory.ts", ["--connections", "2000", "--sample-every", "500", "--out", out]);
+  const r = JSON.parse(readFileSync(out, "utf8"));
+  assert.equal(r.benchmark, "memory");
+  assert.deepEqual(r.samples.map((x: any) => x.connections), [0, 500, 1000, 1500, 2000]);
+  for (const x of r.samples) {
+    assert.equal(x.vms.length, 3, "two filter VMs (2 workers) and the service VM");
+    for (const v of x.vms) {
+      assert.ok(v.memoryBytes >= 65536 && v.memoryBytes % 65536 === 0, `${v.vm}: ${v.memoryBytes} is a whole number of pages`);
+      assert.equal(v.failed, false);
+    }
+    assert.equal(x.filterCounted, x.connections);
+  }
+  assert.equal(r.tally.connections, 2000);
+  assert.equal(r.tally.completed + r.tally.closedByHost, 2000);
+  assert.ok(r.checks.every((c: any) => c.ok), JSON.stringify(r.checks));
+  assert.equal(typeof r.summary.noGrowthAfterWarmup, "boolean");
+  assert.equal(r.summary.vms.length, 3);
+});
+
+test("a filter that blocks is seen: connections closed by the host are counted, not passed off as completed", async () => {
+  const cfg = loadBenchConfig();
+  const blockAll = JSON.stringify({ resource: "tcp:echo", flowRules: [{ resource: "tcp:echo", threshold: 0, statIntervalInMs: 1000 }] });
+  const listeners = cfg.listeners.map((l) => ({
+    ...l, filters: l.filters.map((f) => (f.kind === "wasm" ? { ...f, plugin: { ...f.plugin, pluginConfiguration: new TextEncoder().encode(blockAll) } } : f)),
+  }));
+  const t = await BenchTarget.create({ config: { ...cfg, listeners } });
+  t.run(50, new Uint8Array(8), virtualClock(100));
+  t.settle(100);
+  assert.deepEqual(t.tally, { connections: 50, completed: 0, closedByHost: 50, broken: 0 });
+  assert.equal(filterSawFromMetrics(t.wasmMetrics())?.value, 50);
+  t.shutdown();
+});
+
+test("filterSawFromMetrics: the connection counter, else pass + block; nothing when the filter counts nothing", () => {
+  assert.deepEqual(filterSawFromMetrics({ "wasmcustom.sentinel.filter.cx_total": "7" }), { metric: "wasmcustom.sentinel.filter.cx_total", value: 7 });
+  assert.equal(filterSawFromMetrics({
+    "wasmcustom.sentinel.entry.pass_resource=a;": "3", "wasmcustom.sentinel.block.flow_resource=a;": "2", "wasmcustom.sentinel.entry.complete_resource=a;": "3",
+  })?.value, 5);
+  assert.equal(filterSawFromMetrics({}), undefined);
+});
+
+test("virtualClock: whole connections per whole ms", () => {
+  assert.deepEqual(virtualClock(500), { batch: 1, stepMs: 2 });
+  assert.deepEqual(virtualClock(10_000), { batch: 10, stepMs: 1 });
+  assert.throws(() => virtualClock(0), /must be > 0/);
+});
+
+test("the empty filter is built with the flags scripts/build.mjs gives build/filter.wasm", () => {
+  const src = readFileSync(path.join(REPO_ROOT, "scripts/build.mjs"), "utf8");
+  const list = (name: string) => {
+    const m = new RegExp(`const ${name} = \\[([^\\]]*)\\]`).exec(src);
+    assert.ok(m, `scripts/build.mjs has no ${name} list`);
+    return [...m[1].matchAll(/"([^"]*)"/g)].map((x) => x[1]);
+  };
+  assert.deepEqual([...FILTER_BUILD_FLAGS], [...list("COMMON"), ...list("RELEASE")]);
+});
+
+test("bad usage exits 2 and names the option", async () => {
+  await assert.rejects(cli("callbacks.ts", ["--rounds"]), (e: any) => e.code === 2 && /--rounds needs a value/.test(e.stderr));
+  await assert.rejects(cli("memory.ts", ["--bogus"]), (e: any) => e.code === 2 && /unknown option --bogus/.test(e.stderr));
+});

@@ -1,0 +1,52 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import YAML from "yaml";
+import { overloadedIntervals, rateLimitSchedule, rateLimitSettings, rateLimitYaml } from "./rate-limit.ts";
+import type { IntervalReport } from "../lib/load-client.ts";
+
+const ENVOY = `
+static_resources:
+  listeners:
+  - name: l
+    address: { socket_address: { address: 127.0.0.1, port_value: 1 } }
+    filter_chains:
+    - filters:
+      - name: envoy.filters.network.wasm
+        typed_config:
+          config:
+            configuration: { "@type": type.googleapis.com/google.protobuf.StringValue, value: '{"resource":"tcp:echo","tickPeriodMs":20}' }
+      - name: envoy.filters.network.tcp_proxy
+        typed_config: { stat_prefix: echo, cluster: c }
+bootstrap_extensions:
+- name: envoy.bootstrap.wasm
+  typed_config:
+    config:
+      configuration: { "@type": type.googleapis.com/google.protobuf.StringValue, value: '{}' }
+`;
+
+test("rate-limit config: the flow rule goes to the filter and (without filter-only keys) to the service", () => {
+  const { yaml, resource } = rateLimitYaml(ENVOY, 250, false);
+  assert.equal(resource, "tcp:echo");
+  const doc = YAML.parse(yaml);
+  const filterDoc = JSON.parse(doc.static_resources.listeners[0].filter_chains[0].filters[0].typed_config.config.configuration.value);
+  assert.deepEqual(filterDoc, { resource: "tcp:echo", tickPeriodMs: 20, flowRules: [{ resource: "tcp:echo", threshold: 250, statIntervalInMs: 1000 }] });
+  const serviceDoc = JSON.parse(doc.bootstrap_extensions[0].typed_config.config.configuration.value);
+  assert.deepEqual(serviceDoc, { resource: "tcp:echo", flowRules: [{ resource: "tcp:echo", threshold: 250, statIntervalInMs: 1000 }] });
+});
+
+test("naive config: no service, each worker enforces the whole threshold locally", () => {
+  const doc = YAML.parse(rateLimitYaml(ENVOY, 100, true).yaml);
+  assert.equal(doc.bootstrap_extensions, undefined);
+  const filterDoc = JSON.parse(doc.static_resources.listeners[0].filter_chains[0].filters[0].typed_config.config.configuration.value);
+  assert.equal(filterDoc.fallback, "local");
+  assert.equal(filterDoc.workers, 1);
+});
+
+test("schedule: half the threshold, then 3x, then half again; only whole intervals inside the 3x part count", () => {
+  const s = { ...rateLimitSettings(true), belowMs: 2000, overMs: 3000, afterMs: 2000 };
+  const sch = rateLimitSchedule(s);
+  assert.equal(sch, "100@2000ms,600@3000ms,100@2000ms");
+  const iv = (tMs: number, intervalMs = 1000) => ({ tMs, intervalMs }) as IntervalReport;
+  const got = overloadedIntervals([iv(1000), iv(2000), iv(3000), iv(4000), iv(5000), iv(6000), iv(7000), iv(7010, 10)], sch, 200);
+  assert.deepEqual(got.map((x) => x.tMs), [3000, 4000, 5000]);
+});
