@@ -198,18 +198,25 @@ describe("host (2 workers, tcp_proxy only)", () => {
   });
 
   test("byte counters match the bytes moved", async () => {
-    // Byte counters reach the store every 250 ms: let earlier tests' counts land first.
-    await new Promise((r) => setTimeout(r, 400));
-    const before = await adminStats(adminPort);
+    const names = ["tcp.echo_in.downstream_cx_rx_bytes_total", "tcp.echo_in.downstream_cx_tx_bytes_total",
+      "cluster.echo.upstream_cx_rx_bytes_total", "cluster.echo.upstream_cx_tx_bytes_total"];
+    const bytes = (s: Map<string, number>) => names.map((n) => s.get(n) ?? 0);
+    // Byte counters reach the store every 250 ms per worker, later on a loaded machine: wait until
+    // earlier tests' counts have all landed (two reads a flush period apart agree), not a fixed time.
+    let last = bytes(await adminStats(adminPort));
+    const before = await pollUntil("earlier byte counts to settle", async () => {
+      await new Promise((r) => setTimeout(r, 300));
+      const now = bytes(await adminStats(adminPort));
+      const settled = now.every((v, i) => v === last[i]);
+      last = now;
+      return settled ? now : undefined;
+    }, 10_000);
     await echoExchange(ports[0], randomPayload(100_000));
     const after = await pollUntil("byte stats", async () => {
-      const s = await adminStats(adminPort);
-      return (s.get("tcp.echo_in.downstream_cx_tx_bytes_total") ?? 0) - (before.get("tcp.echo_in.downstream_cx_tx_bytes_total") ?? 0) >= 100_000 ? s : undefined;
-    });
-    for (const n of ["tcp.echo_in.downstream_cx_rx_bytes_total", "tcp.echo_in.downstream_cx_tx_bytes_total",
-      "cluster.echo.upstream_cx_rx_bytes_total", "cluster.echo.upstream_cx_tx_bytes_total"]) {
-      assert.equal((after.get(n) ?? 0) - (before.get(n) ?? 0), 100_000, n);
-    }
+      const now = bytes(await adminStats(adminPort));
+      return now.every((v, i) => v - before[i] >= 100_000) ? now : undefined;
+    }, 10_000);
+    names.forEach((n, i) => assert.equal(after[i] - before[i], 100_000, n));
   });
 
   test("stop() closes open connections and resolves stopped with 0", async () => {
