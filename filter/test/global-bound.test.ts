@@ -24,9 +24,13 @@ function rng(seed: number): () => number {
 
 interface Run { windows: number[]; accepted: number; passStat: number; servicePass: number; blocked: number }
 
-async function run(threshold: number, skew: boolean, seconds: number, build = BUILDS[0]): Promise<Run> {
+async function run(threshold: number, skew: boolean, seconds: number, build = BUILDS[0], naive = false): Promise<Run> {
   const workers = 4;
-  const emu = await start({ doc: { resource: R, flowRules: [{ resource: R, threshold }] }, workers, build });
+  // naive: no service, so after 50 ms every worker falls back to its own threshold/4 limiter.
+  const doc = naive
+    ? { resource: R, flowRules: [{ resource: R, threshold }], fallback: "local", workers, staleAfterMs: 50 }
+    : { resource: R, flowRules: [{ resource: R, threshold }] };
+  const emu = await start({ doc, workers, build, serviceDoc: naive ? null : undefined });
   // Start on a whole second so windows are easy to name.
   emu.advanceTime(1000 - ((WALL0 + emu.nowMs) % 1000));
   const t0 = emu.nowMs;
@@ -81,4 +85,12 @@ test("flow bound on the debug build too (90/10, threshold 50)", async () => {
   assert.ok(Math.max(...r.windows) <= 50, `${r.windows}`);
   assert.ok(Math.min(...r.windows.slice(1)) >= 0.97 * 50 - 1e-9, `${r.windows}`);
   assert.equal(r.servicePass, r.accepted);
+});
+
+test("for comparison: a naive per-worker limiter (threshold/4 each) under 90/10 skew admits about half", async () => {
+  const r = await run(1000, true, 3, BUILDS[0], true);
+  const steady = r.windows.slice(1);
+  const share = Math.max(...steady) / 1000;
+  assert.ok(Math.max(...r.windows) <= 1000);
+  assert.ok(share < 0.6, `naive limiter admitted up to ${share * 100}% of the threshold`);
 });

@@ -248,7 +248,9 @@ class ServiceRoot extends RootContext {
           for (let k = 0; k < breakers.length; k++) {
             const cb = unchecked(breakers[k]);
             const bad: u64 = cb.strategy == 0 ? (k < ns ? <u64>bk.slow(k) : 0) : <u64>bk.error();
-            a.completions(k, at, complete, bad, now);
+            // Breakers take the service clock: reports from several workers arrive slightly out of
+            // bucket order, and a ring evaluated at an older bucket would not see the newer ones.
+            a.completions(k, now, complete, bad, now);
           }
         }
       }
