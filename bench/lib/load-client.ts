@@ -115,6 +115,9 @@ export interface IntervalReport extends Counters {
   intervalMs: number;
   active: number;
   maxActive: number;
+  /** connections that got their first byte and are not closed yet: what a concurrency limit bounds. */
+  activeAdmitted: number;
+  maxActiveAdmitted: number;
   latency: LatencySummaryMs;
   latencyHist: SparseHistogram;
   latencyMaxUs: number;
@@ -129,6 +132,7 @@ export interface SummaryReport extends Counters {
   loadMs: number;
   unfinished: number;
   maxActive: number;
+  maxActiveAdmitted: number;
   conserved: boolean;
   errorsByCode: Record<string, number>;
   latency: LatencySummaryMs;
@@ -156,6 +160,9 @@ export function runLoad(config: LoadConfig, onReport: (r: IntervalReport | Summa
   let active = 0;
   let maxActive = 0;
   let ivMaxActive = 0;
+  let activeAdmitted = 0;
+  let maxActiveAdmitted = 0;
+  let ivMaxActiveAdmitted = 0;
   let started = 0;
   let loadOver = false;
   let aborted = false;
@@ -222,6 +229,9 @@ export function runLoad(config: LoadConfig, onReport: (r: IntervalReport | Summa
       if (!conn.gotByte) {
         conn.gotByte = true;
         bump("admitted");
+        activeAdmitted++;
+        if (activeAdmitted > maxActiveAdmitted) maxActiveAdmitted = activeAdmitted;
+        if (activeAdmitted > ivMaxActiveAdmitted) ivMaxActiveAdmitted = activeAdmitted;
         const us = (now - conn.startMs) * 1000;
         ivHist.record(us);
         allHist.record(us);
@@ -252,6 +262,7 @@ export function runLoad(config: LoadConfig, onReport: (r: IntervalReport | Summa
       }
       live.delete(conn);
       active--;
+      if (conn.gotByte) activeAdmitted--;
       if (onClosed) setImmediate(onClosed);
       maybeFinish();
     });
@@ -275,13 +286,14 @@ export function runLoad(config: LoadConfig, onReport: (r: IntervalReport | Summa
     const now = performance.now() - t0;
     const r: IntervalReport = {
       type: "interval", index: intervalIndex++, tMs: Math.round(now), intervalMs: Math.round(now - lastReportMs),
-      ...iv, active, maxActive: ivMaxActive,
+      ...iv, active, maxActive: ivMaxActive, activeAdmitted, maxActiveAdmitted: ivMaxActiveAdmitted,
       latency: ivHist.summaryMs(), latencyHist: ivHist.toSparse(), latencyMaxUs: ivHist.maxUs, latencySumUs: ivHist.sumUs,
     };
     lastReportMs = now;
     iv = zeroCounters();
     ivHist.reset();
     ivMaxActive = active;
+    ivMaxActiveAdmitted = activeAdmitted;
     if (r.intervalMs > 0 || !final) onReport(r);
   };
   // Intervals are aligned to the run start so interval i covers [i, i+1) * intervalMs.
@@ -308,7 +320,7 @@ export function runLoad(config: LoadConfig, onReport: (r: IntervalReport | Summa
     const cpu = process.cpuUsage(cpu0);
     const unfinished = total.offered - total.completed - total.blocked - total.refused - total.failed;
     const s: SummaryReport = {
-      type: "summary", config: c, ...total, elapsedMs: Math.round(performance.now() - t0), loadMs, unfinished, maxActive,
+      type: "summary", config: c, ...total, elapsedMs: Math.round(performance.now() - t0), loadMs, unfinished, maxActive, maxActiveAdmitted,
       conserved: unfinished === 0, errorsByCode,
       latency: allHist.summaryMs(), latencyHist: allHist.toSparse(), latencyMaxUs: allHist.maxUs, latencySumUs: allHist.sumUs,
       clientCpuMs: Math.round((cpu.user + cpu.system) / 1000), aborted,

@@ -58,8 +58,8 @@ function print(r: CallbacksResult): void {
   console.log(`machine: ${r.machine.cpuModel}, ${r.machine.cores} cores, node ${r.machine.node}; load ${r.machine.loadAvg.join(" ")}`);
   console.log(`filter: ${f.file} ${f.bytes} B sha256:${f.sha256} built ${f.builtAt}; filter/ at ${f.sourceCommit}${f.sourceDirty ? " + uncommitted changes" : ""}\n`);
   console.log(table([
-    ["variant", "ns/conn (median)", "p25", "p75", "clock ns/virtual s", "connections", "module counted"],
-    ...r.variants.map((v) => [v.label, v.callbacksNsPerConn, v.callbacksP25, v.callbacksP75, v.clockNsPerSec, v.tally.connections, v.filterSaw ? v.filterSaw.value : "-"]),
+    ["variant", "ns/conn (median)", "p25", "p75", "clock ns/virtual s", "round CPU ns/conn", "connections", "module counted"],
+    ...r.variants.map((v) => [v.label, v.callbacksNsPerConn, v.callbacksP25, v.callbacksP75, v.clockNsPerSec, v.roundCpuNsPerConn, v.tally.connections, v.filterSaw ? v.filterSaw.value : "-"]),
   ]));
   const s = r.summary;
   console.log("");

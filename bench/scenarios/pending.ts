@@ -11,6 +11,5 @@ function pending(name: string, description: string): Scenario {
 }
 
 export const pendingScenarios: Scenario[] = [
-  pending("concurrency", "long-lived connections against a concurrency threshold"),
   pending("circuit-breaker", "upstream goes slow / failing, then recovers: breaker state and admitted rate over time"),
 ];

@@ -36,6 +36,11 @@ export interface VariantResult {
   callbacksNsPerConnRounds: number[];
   callbacksP25: number;
   callbacksP75: number;
+  /**
+   * Cross-check on a busy machine: process CPU time (all threads: GC, compiler) of a whole round
+   * (connections and clock steps) per connection, median over rounds.
+   */
+  roundCpuNsPerConn: number;
   /** Median over rounds of wall ns per virtual second spent moving the clock (ticks, queue deliveries). */
   clockNsPerSec: number;
   clockNsPerSecRounds: number[];
@@ -131,11 +136,15 @@ export async function runCallbacksBench(opts: {
   for (let w = 0; w < s.warmupRounds; w++) for (const t of targets) t.run(s.connections, payload, clock);
   const perConn: number[][] = variants.map(() => []);
   const perSec: number[][] = variants.map(() => []);
+  const cpuPerConn: number[][] = variants.map(() => []);
   for (let r = 0; r < s.rounds; r++) {
     // Interleaved, and each round starts with the next variant, so drift and order hit all alike.
     for (let k = 0; k < targets.length; k++) {
       const i = (r + k) % targets.length;
+      const cpu0 = process.cpuUsage();
       const { connectionsNs, clockNs, virtualMs } = targets[i].run(s.connections, payload, clock);
+      const cpu = process.cpuUsage(cpu0);
+      cpuPerConn[i].push(((cpu.user + cpu.system) * 1000) / s.connections);
       perConn[i].push(connectionsNs / s.connections);
       perSec[i].push((clockNs * 1000) / virtualMs);
     }
@@ -162,6 +171,7 @@ export async function runCallbacksBench(opts: {
       key: v.key, label: v.label,
       callbacksNsPerConn: round(median(pc)), callbacksNsPerConnRounds: pc.map((x) => round(x)),
       callbacksP25: round(quantile(pc, 0.25)), callbacksP75: round(quantile(pc, 0.75)),
+      roundCpuNsPerConn: round(median(cpuPerConn[i])),
       clockNsPerSec: round(median(perSec[i]), 0), clockNsPerSecRounds: perSec[i].map((x) => round(x, 0)),
       tally: { ...t.tally }, filterSaw,
       ...(v.key === "filter" ? { wasmMetrics: metrics } : {}),

@@ -17,7 +17,7 @@ export interface HostCost {
   /** Connections per second it completed meanwhile (median), and the cores it kept busy. */
   connPerSec?: number;
   coresUsed?: number;
-  phases?: Array<{ connPerSec: number; coresUsed: number; usPerConn: number; completed: number; errors: number }>;
+  phases?: Array<{ connPerSec: number; coresUsed: number; usPerConn: number; completed: number; errors: number; crossCheckMismatches: number }>;
   detail: string;
 }
 
@@ -37,6 +37,7 @@ export async function measureHostCost(o: HostCostRunOptions): Promise<HostCost> 
       phases.push({
         connPerSec: r.connPerSec, coresUsed: r.proxyCpuMs / 1000 / secs, usPerConn: r.proxyCpuUsPerConn,
         completed: r.summary.completed, errors: r.summary.blocked + r.summary.refused + r.summary.failed,
+        crossCheckMismatches: r.crossChecks.filter((c) => !c.ok).length,
       });
     }
     const good = phases.filter((p) => p.completed > 0);

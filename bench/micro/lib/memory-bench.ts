@@ -12,7 +12,7 @@ export interface MemorySettings {
   config: string;
   connections: number;
   sampleEvery: number;
-  /** Samples up to and including this connection count are warm-up (not judged). */
+  /** Connections of warm-up: growth is judged from the sample at this count to the last one. */
   warmupConnections: number;
   workers: number;
   /** Connections per virtual second; above a flow threshold, so both the admit and the block path run. */
@@ -150,7 +150,7 @@ export async function runMemoryBench(opts: { settings: MemorySettings; quick: bo
   const tally = { ...target.tally };
   target.shutdown();
 
-  const judged = samples.filter((x) => x.connections > s.warmupConnections);
+  const judged = samples.filter((x) => x.connections >= s.warmupConnections);
   const base = judged[0];
   const last = samples[samples.length - 1];
   const vmSummary = last.vms.map((v, i) => {
