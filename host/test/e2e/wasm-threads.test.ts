@@ -179,3 +179,52 @@ describe("wasm start-up failures reject the configuration (exit 1, as Envoy)", (
     assert.match(host.stderr(), /error initializing configuration '.*': .*vm_config\.code\.local\.filename: .*does-not-exist\.wasm/);
   });
 });
+
+describe("module faults on every thread never kill the host (--concurrency 2, fail_open false)", { skip: built(TRAP_WASM) !== true && "run `npm run build` first" }, () => {
+  let echo: EchoUpstream;
+  let host: HostProcess;
+  let adminPort: number;
+  let listenerPort: number;
+
+  before(async () => {
+    echo = await startEchoUpstream();
+    adminPort = await freePort();
+    listenerPort = await freePort();
+    const path = writeTempConfig(wasmYaml({
+      adminPort, listenerPort, clusterPort: echo.port,
+      filters: [{ name: "trap", rootId: "e2e_trap", vmId: "trap", codePath: TRAP_WASM, failOpen: false }],
+      services: [{ name: "ticker", rootId: "e2e_trap_service", vmId: "svc", codePath: TRAP_WASM }],
+    }));
+    host = spawnHost(["-c", path, "--concurrency", "2"]);
+    await waitReady(host, adminPort);
+  });
+
+  after(async () => {
+    await host?.kill();
+    await echo?.close();
+  });
+
+  test("a trap in the singleton's on_tick (main) and stack overflows in both workers' filters: logged, the host serves on", async () => {
+    await pollUntil("the service's tick trap", async () =>
+      /\]\[0\]\[error\]\[wasm\] .*Function: proxy_on_tick failed: Uncaught RuntimeError: unreachable/.test(host.stderr()) ? true : undefined);
+    // Send "deep" until the filter VM of each worker has overflowed its stack (the kernel picks the worker).
+    const failedThreads = () => new Set([...host.stderr().matchAll(
+      /\]\[(\d+)\]\[error\]\[wasm\] .*Function: proxy_on_downstream_data failed: Uncaught RangeError: Maximum call stack size exceeded/g)].map((m) => m[1]));
+    for (let i = 0; i < 40 && failedThreads().size < 2; i++) {
+      const r = await waitForClose(listenerPort, { send: Buffer.from("deep"), end: true });
+      assert.equal(r.bytes, 0, "fail closed: the faulting connection gets nothing back");
+      await new Promise((res) => setTimeout(res, 20));
+    }
+    assert.deepEqual([...failedThreads()].sort(), ["1", "2"]);
+    // Both workers' filters are failed: every connection is closed, whichever worker takes it ...
+    for (let i = 0; i < 4; i++) {
+      const r = await waitForClose(listenerPort, { send: Buffer.from("hello"), end: true });
+      assert.equal(r.bytes, 0);
+    }
+    // ... and the process, its admin and its shutdown are unharmed.
+    assert.equal(host.proc.exitCode, null);
+    const s = await adminStats(adminPort);
+    assert.equal(s.get("server.live"), 1);
+    assert.equal(await host.kill(), 0, host.stderr());
+  });
+});
