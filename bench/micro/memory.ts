@@ -8,14 +8,14 @@ import { defaultResultsFile, parseArgs, UsageError, runMain, table, writeResults
 import { DEFAULT_CONFIG } from "./lib/variants.ts";
 
 const USAGE = `usage: node bench/micro/memory.ts [--quick] [--out FILE] [--config ENVOY.yaml]
-  [--connections N] [--sample-every N] [--warmup N] [--workers N] [--rate CONN_PER_VIRTUAL_S]
+  [--connections N] [--sample-every N] [--warmup N] [--workers N] [--rate CONN_PER_VIRTUAL_S] [--lifetime N]
   [--filter-config JSON] [--service-config JSON] [--queue NAME]
 Exit: 0 done (growth is reported, not an error), 1 failed or a count check did not hold, 2 bad usage.`;
 
 async function main(): Promise<number> {
   const a = parseArgs(process.argv.slice(2), {
     quick: "bool", out: "string", config: "string", connections: "number", "sample-every": "number", warmup: "number",
-    workers: "number", rate: "number", "filter-config": "string", "service-config": "string", queue: "string",
+    workers: "number", rate: "number", lifetime: "number", "filter-config": "string", "service-config": "string", queue: "string",
   }, USAGE);
   const quick = a.quick === true;
   const base = quick ? QUICK : FULL;
@@ -28,6 +28,7 @@ async function main(): Promise<number> {
     workers: (a.workers as number | undefined) ?? base.workers,
     rate: (a.rate as number | undefined) ?? base.rate,
     payloadBytes: base.payloadBytes,
+    lifetime: (a.lifetime as number | undefined) ?? base.lifetime,
     filterConfig: a["filter-config"] as string | undefined,
     serviceConfig: a["service-config"] as string | undefined,
     queueName: (a.queue as string | undefined) ?? "sentinel_reports",
@@ -45,14 +46,14 @@ async function main(): Promise<number> {
 function print(r: MemoryResult): void {
   const f = r.filterBuild;
   console.log(`\nmemory benchmark (${r.quick ? "quick" : "full"}): ${r.settings.connections} connections over ${r.settings.workers} workers, ` +
-    `${r.settings.virtualRate} connections per virtual second (${r.samples.at(-1)?.virtualMs ?? 0} ms virtual), warm-up ${r.settings.warmupConnections}`);
+    `${r.settings.virtualRate} connections per virtual second (${r.samples.at(-1)?.virtualMs ?? 0} ms virtual), warm-up ${r.settings.warmupConnections}, each open while ${r.settings.lifetime} more arrive`);
   console.log(`machine: ${r.machine.cpuModel}, ${r.machine.cores} cores, node ${r.machine.node}`);
   console.log(`filter: ${f.file} sha256:${f.sha256} built ${f.builtAt}; filter/ at ${f.sourceCommit}${f.sourceDirty ? " + uncommitted changes" : ""}` +
     (r.serviceBuild ? `; service/ at ${r.serviceBuild.sourceCommit}${r.serviceBuild.sourceDirty ? " + uncommitted changes" : ""}` : "") + "\n");
   const names = r.samples[0]?.vms.map((v) => v.vm) ?? [];
   console.log(table([
-    ["connections", ...names.map((n) => `${n} bytes`), "contexts", "queue", "filter counted", "node heap MB", "wall s"],
-    ...r.samples.map((x) => [x.connections, ...x.vms.map((v) => v.memoryBytes ?? "-"), x.vms.map((v) => v.contexts).join("/"),
+    ["connections", ...names.map((n) => `${n} bytes`), "contexts", "open", "queue", "filter counted", "node heap MB", "wall s"],
+    ...r.samples.map((x) => [x.connections, ...x.vms.map((v) => v.memoryBytes ?? "-"), x.vms.map((v) => v.contexts).join("/"), x.open,
       x.queueDepth ?? "-", x.filterCounted ?? "-", x.nodeHeapUsedMB, (x.wallMs / 1000).toFixed(1)]),
   ]));
   const s = r.summary;

@@ -64,6 +64,8 @@ test("memory: samples every VM's memory, the filter counted every connection", a
     }
     assert.equal(x.filterCounted, x.connections);
   }
+  assert.ok(r.samples.some((x: any) => x.open > 0), "connections were held open between samples");
+  assert.ok(r.checks.some((c: any) => /live contexts once every connection closed/.test(c.what)));
   assert.equal(r.tally.connections, 2000);
   assert.equal(r.tally.completed + r.tally.closedByHost, 2000);
   assert.ok(r.checks.every((c: any) => c.ok), JSON.stringify(r.checks));

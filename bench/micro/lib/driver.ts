@@ -37,6 +37,8 @@ class BenchTransport implements Transport, UpstreamAddressSource {
   upstreamAddress(): SocketAddress | undefined { return this.upstreamConnected ? this.#upstream : undefined; }
 }
 
+export interface OpenConnection { transport: BenchTransport; handler: ConnectionHandler; payloadBytes: number }
+
 /** How connections are spread over virtual time: `batch` connections, then the clock moves `stepMs`. */
 export interface VirtualClock { batch: number; stepMs: number }
 
@@ -73,6 +75,7 @@ export class BenchTarget {
   readonly #upstream: SocketAddress;
   #nextId = 1n;
   #nextWorker = 0;
+  #held: Array<OpenConnection | null> = [];
 
   static async create(opts: BenchTargetOptions): Promise<BenchTarget> {
     const emu = await Emulator.create({ config: opts.config, workers: opts.workers ?? 1, logLevel: opts.logLevel ?? "info" });
@@ -98,6 +101,11 @@ export class BenchTarget {
    * upstream bytes -> client closes -> close callbacks, done, log, delete.
    */
   connection(payload: Uint8Array): void {
+    this.close(this.open(payload));
+  }
+
+  /** The first half of `connection`: up to and including the upstream's bytes; the connection stays open. */
+  open(payload: Uint8Array): OpenConnection {
     const rt = this.emu.workers[this.#nextWorker];
     if (++this.#nextWorker === this.emu.workers.length) this.#nextWorker = 0;
     const t = new BenchTransport(this.#nextId++, this.#destination, this.#upstream);
@@ -109,6 +117,12 @@ export class BenchTarget {
       h.onUpstreamConnected();
     }
     if (!t.hostClosed && t.upstreamConnected) h.onUpstreamData(payload, false);
+    return { transport: t, handler: h, payloadBytes: payload.length };
+  }
+
+  /** The client closes (or, for a connection the host closed, the close event arrives). */
+  close(c: OpenConnection): void {
+    const { transport: t, handler: h } = c;
     const tally = this.tally;
     tally.connections++;
     if (t.hostClosed) {
@@ -116,7 +130,7 @@ export class BenchTarget {
       tally.closedByHost++;
     } else {
       h.onDownstreamClosed(false);
-      if (t.bytesUp === payload.length && t.bytesDown === payload.length) tally.completed++;
+      if (t.bytesUp === c.payloadBytes && t.bytesDown === c.payloadBytes) tally.completed++;
       else tally.broken++;
     }
   }
@@ -143,6 +157,37 @@ export class BenchTarget {
     }
     return { connectionsNs, clockNs, virtualMs };
   }
+
+  /**
+   * Like `run`, but every connection lives while the next `lifetime` connections arrive, then the
+   * client closes it (a blocked one is closed by the host at once and only keeps its place in
+   * line). So the filter's concurrency accounting and the host's context maps run at a steady
+   * level of open connections. n counts opened connections; `closeHeld` closes the rest.
+   */
+  runHeld(n: number, payload: Uint8Array, clock: VirtualClock, lifetime: number): void {
+    for (let done = 0; done < n;) {
+      const batch = Math.min(clock.batch, n - done);
+      for (let i = 0; i < batch; i++) {
+        const c = this.open(payload);
+        if (c.transport.hostClosed) this.close(c);
+        this.#held.push(c.transport.hostClosed ? null : c);
+        if (this.#held.length > lifetime) {
+          const old = this.#held.shift();
+          if (old) this.close(old);
+        }
+      }
+      this.emu.advanceTime(clock.stepMs);
+      done += batch;
+    }
+  }
+
+  /** Closes every connection `runHeld` left open. */
+  closeHeld(): void {
+    for (const c of this.#held.splice(0)) if (c) this.close(c);
+  }
+
+  /** Connections `runHeld` keeps open right now. */
+  get heldOpen(): number { return this.#held.reduce((n, c) => n + (c ? 1 : 0), 0); }
 
   /** Lets ticks and queue deliveries catch up (the service drains what the filters reported). */
   settle(ms: number): void {
