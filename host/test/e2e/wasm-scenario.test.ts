@@ -32,11 +32,23 @@ describe("envoy-configs/envoy.yaml (wasm filter + singleton service), --concurre
     await echo?.close();
   });
 
-  test("1 MiB each way arrives intact through the wasm filter chain", async () => {
-    const payload = randomPayload(1024 * 1024);
+  test("4 MiB each way arrive intact through the wasm filter chain (sha256); 16 MiB to a slow reader", async () => {
+    const payload = randomPayload(4 * 1024 * 1024);
     const r = await echoExchange(listenerPort, payload);
+    assert.equal(r.receivedBytes, payload.length);
     assert.equal(r.receivedSha, r.sentSha);
     assert.equal(r.gotEnd, true);
+    // a reader that holds back fills every buffer on the way, so flow control runs through the chain
+    const before = await adminStats(adminPort);
+    // (loopback socket buffers hold several MB, so it takes more than the 4 MiB above to fill them)
+    const big = randomPayload(16 * 1024 * 1024);
+    const slow = await echoExchange(listenerPort, big, { readDelayMs: 500, timeoutMs: 30_000 });
+    assert.equal(slow.receivedSha, slow.sentSha);
+    assert.equal(slow.gotEnd, true);
+    const PAUSED = "cluster.echo_upstream.upstream_flow_control_paused_reading_total";
+    // counters reach the store on the workers' next flush
+    await pollUntil("the upstream paused while the client did not read", async () =>
+      ((await adminStats(adminPort)).get(PAUSED) ?? 0) > (before.get(PAUSED) ?? 0) ? true : undefined);
   });
 
   test("the singleton service runs on main (thread 0) and the filter on the workers", async () => {
