@@ -3,7 +3,7 @@
 // share of the host's own per-connection cost. Method: bench/micro/README.md.
 //   node bench/micro/callbacks.ts [--quick] [--out FILE] [--config FILE]
 //        [--connections N] [--rounds N] [--warmup-rounds N] [--rate CONN_PER_VIRTUAL_S] [--payload-bytes N]
-//        [--host-cost-us N | --host-cost-from RESULTS.json | --no-host-cost] [--host-phases N] [--host-phase-ms N]
+//        [--host-cost-us N | --host-cost-from RESULTS.json | --no-host-cost] [--host-phases N] [--host-phase-ms N] [--host-warmup-ms N]
 import path from "node:path";
 import { FULL, QUICK, runCallbacksBench, type CallbacksResult } from "./lib/callbacks-bench.ts";
 import { hostCostFromFile, measureHostCost, type HostCost } from "./lib/host-cost.ts";
@@ -12,14 +12,14 @@ import { DEFAULT_CONFIG } from "./lib/variants.ts";
 
 const USAGE = `usage: node bench/micro/callbacks.ts [--quick] [--out FILE] [--config ENVOY.yaml]
   [--connections N] [--rounds N] [--warmup-rounds N] [--rate CONN_PER_VIRTUAL_S] [--payload-bytes N]
-  [--host-cost-us N | --host-cost-from RESULTS.json | --no-host-cost] [--host-phases N] [--host-phase-ms N]
+  [--host-cost-us N | --host-cost-from RESULTS.json | --no-host-cost] [--host-phases N] [--host-phase-ms N] [--host-warmup-ms N]
 Exit: 0 done, 1 failed (or a count check did not hold), 2 bad usage.`;
 
 async function main(): Promise<number> {
   const a = parseArgs(process.argv.slice(2), {
     quick: "bool", out: "string", config: "string", connections: "number", rounds: "number", "warmup-rounds": "number",
     rate: "number", "payload-bytes": "number", "host-cost-us": "number", "host-cost-from": "string", "no-host-cost": "bool",
-    "host-phases": "number", "host-phase-ms": "number",
+    "host-phases": "number", "host-phase-ms": "number", "host-warmup-ms": "number",
   }, USAGE);
   const quick = a.quick === true;
   const base = quick ? QUICK : FULL;
@@ -42,7 +42,7 @@ async function main(): Promise<number> {
     return measureHostCost({
       phases: (a["host-phases"] as number | undefined) ?? (quick ? 2 : 5),
       phaseMs: (a["host-phase-ms"] as number | undefined) ?? (quick ? 1500 : 3000),
-      warmupMs: quick ? 500 : 1000,
+      warmupMs: (a["host-warmup-ms"] as number | undefined) ?? (quick ? 500 : 1000),
     });
   };
   const res = await runCallbacksBench({ settings, quick, hostCost, progress: (l) => process.stderr.write(`${l}\n`) });

@@ -20,7 +20,7 @@ const cli = (name: string, args: string[]) =>
 test("callbacks: three variants, every module counted every connection, host cost measured", async () => {
   const out = path.join(dir, "callbacks.json");
   const { stdout } = await cli("callbacks.ts", ["--connections", "2000", "--rounds", "2", "--warmup-rounds", "1",
-    "--host-phases", "1", "--host-phase-ms", "600", "--out", out]);
+    "--host-phases", "1", "--host-phase-ms", "600", "--host-warmup-ms", "0", "--out", out]);
   assert.match(stdout, /filter share of host cost: [\d.]+ %/);
   const r = JSON.parse(readFileSync(out, "utf8"));
   assert.equal(r.benchmark, "callbacks");
@@ -41,6 +41,8 @@ test("callbacks: three variants, every module counted every connection, host cos
   // The filter makes the host call into it for every L4 event of a connection.
   assert.equal(r.callProfile.hostToVmPerConn.proxy_on_new_connection, 1);
   assert.equal(r.callProfile.hostToVmPerConn.proxy_on_delete, 1);
+  assert.equal(r.callProfile.hostToVmPerConn.proxy_on_downstream_data, 2, "the 64 B and the client's FIN");
+  assert.equal(r.callProfile.hostToVmPerConn.proxy_on_upstream_connection_close, 1);
   assert.equal(r.hostCost.source, "measured");
   assert.ok(r.hostCost.usPerConn > 0 && r.hostCost.connPerSec > 0 && r.hostCost.coresUsed > 0);
   assert.equal(r.summary.hostNsPerConn, Math.round(r.hostCost.usPerConn * 1000));

@@ -9,6 +9,7 @@ import { Emulator } from "../../../host/src/runtime/emulator.ts";
 import type { UpstreamAddressSource } from "../../../host/src/runtime/filter-manager.ts";
 import type { ThreadRuntime } from "../../../host/src/runtime/thread-runtime.ts";
 
+const EMPTY = new Uint8Array(0);
 const SOURCE: SocketAddress = { address: "10.0.0.1", port: 40000 };
 
 /** Downstream socket + upstream of one connection, reduced to what the FilterManager calls. */
@@ -22,6 +23,8 @@ class BenchTransport implements Transport, UpstreamAddressSource {
   hostClosed = false;
   bytesUp = 0;
   bytesDown = 0;
+  upstreamEnd = false;
+  downstreamEnd = false;
 
   constructor(id: bigint, destination: SocketAddress, upstream: SocketAddress) {
     this.connectionId = id;
@@ -29,15 +32,27 @@ class BenchTransport implements Transport, UpstreamAddressSource {
     this.#upstream = upstream;
   }
   connectUpstream(): void { this.upstreamRequested = true; }
-  writeUpstream(data: Uint8Array): void { this.bytesUp += data.length; }
-  writeDownstream(data: Uint8Array): void { this.bytesDown += data.length; }
+  writeUpstream(data: Uint8Array, endStream: boolean): void {
+    this.bytesUp += data.length;
+    if (endStream) this.upstreamEnd = true;
+  }
+  writeDownstream(data: Uint8Array, endStream: boolean): void {
+    this.bytesDown += data.length;
+    if (endStream) this.downstreamEnd = true;
+  }
   closeDownstream(): void { this.hostClosed = true; }
   closeUpstream(): void { /* nothing is open for real */ }
   readDisable(): void { /* the driver never reads ahead */ }
   upstreamAddress(): SocketAddress | undefined { return this.upstreamConnected ? this.#upstream : undefined; }
 }
 
-export interface OpenConnection { transport: BenchTransport; handler: ConnectionHandler; payloadBytes: number }
+export interface OpenConnection {
+  transport: BenchTransport;
+  handler: ConnectionHandler;
+  payloadBytes: number;
+  /** The host closed it before the exchange was through (a filter's block, or a fail-closed VM). */
+  blocked: boolean;
+}
 
 /** How connections are spread over virtual time: `batch` connections, then the clock moves `stepMs`. */
 export interface VirtualClock { batch: number; stepMs: number }
@@ -53,9 +68,9 @@ export function clockRate(c: VirtualClock): number { return (c.batch * 1000) / c
 /** What the driver saw, to prove a run did what it claims. */
 export interface Tally {
   connections: number;
-  /** Went through the whole sequence with the payload echoed both ways. */
+  /** Went through the whole sequence: the payload and the FIN passed both ways. */
   completed: number;
-  /** Closed by the host before the upstream exchange (a filter's block, or a fail-closed VM). */
+  /** Closed by the host before the exchange was through (a filter's block, or a fail-closed VM). */
   closedByHost: number;
   /** Neither: bytes missing, no upstream requested. Must stay 0. */
   broken: number;
@@ -96,9 +111,11 @@ export class BenchTarget {
   get workers(): ThreadRuntime[] { return this.emu.workers; }
 
   /**
-   * One connection, as the network layer sequences it: accepted -> downstream bytes (held by
-   * tcp_proxy while it connects) -> upstream connected (the held bytes go through the chain) ->
-   * upstream bytes -> client closes -> close callbacks, done, log, delete.
+   * One connection, in the order the network layer (host/src/network/socket-transport.ts) produces
+   * events for a client that sends, reads the echo and closes: accepted -> downstream bytes (held
+   * by tcp_proxy while it connects) -> upstream connected (the held bytes go through the chain) ->
+   * upstream bytes -> client FIN -> upstream FIN -> upstream socket closed (tcp_proxy closes the
+   * downstream) -> downstream closed: close callbacks, done, log, delete.
    */
   connection(payload: Uint8Array): void {
     this.close(this.open(payload));
@@ -117,22 +134,28 @@ export class BenchTarget {
       h.onUpstreamConnected();
     }
     if (!t.hostClosed && t.upstreamConnected) h.onUpstreamData(payload, false);
-    return { transport: t, handler: h, payloadBytes: payload.length };
+    return { transport: t, handler: h, payloadBytes: payload.length, blocked: t.hostClosed };
   }
 
-  /** The client closes (or, for a connection the host closed, the close event arrives). */
+  /** The second half: both sides close (or, for a connection the host closed, its close event arrives). */
   close(c: OpenConnection): void {
     const { transport: t, handler: h } = c;
     const tally = this.tally;
     tally.connections++;
-    if (t.hostClosed) {
+    if (c.blocked) {
       h.onDownstreamClosed(true);
       tally.closedByHost++;
-    } else {
-      h.onDownstreamClosed(false);
-      if (t.bytesUp === c.payloadBytes && t.bytesDown === c.payloadBytes) tally.completed++;
-      else tally.broken++;
+      return;
     }
+    if (!t.hostClosed) h.onDownstreamData(EMPTY, true);
+    if (!t.hostClosed) h.onUpstreamData(EMPTY, true);
+    if (!t.hostClosed) h.onUpstreamClosed(false);
+    // tcp_proxy answers the upstream close by closing the downstream (LocalClose); a client that
+    // went first would give RemoteClose: the same callbacks either way.
+    h.onDownstreamClosed(t.hostClosed);
+    const echoed = t.bytesUp === c.payloadBytes && t.bytesDown === c.payloadBytes && t.upstreamEnd && t.downstreamEnd;
+    if (echoed) tally.completed++;
+    else tally.broken++;
   }
 
   /**
@@ -169,8 +192,8 @@ export class BenchTarget {
       const batch = Math.min(clock.batch, n - done);
       for (let i = 0; i < batch; i++) {
         const c = this.open(payload);
-        if (c.transport.hostClosed) this.close(c);
-        this.#held.push(c.transport.hostClosed ? null : c);
+        if (c.blocked) this.close(c);
+        this.#held.push(c.blocked ? null : c);
         if (this.#held.length > lifetime) {
           const old = this.#held.shift();
           if (old) this.close(old);
