@@ -59,6 +59,8 @@ test("log, time, HTTP/gRPC in a network context, foreign functions, done, effect
     grpcEmpty: "2", grpcCancel: "1", foreign: "1", compress: "0", uncompress: "0:aaaaaaaaaaaaaaaaaaaa",
     localResponse: "0", done: "1", effective: "2", downstreamBuf: "0:0", downstreamSet: "2", httpCallBody: "1", vmcfg: "0:5",
     rootContinue: "0", rootContinueUp: "12", rootClose: "0", rootSetProp: "1",
+    // pthread_equal(3,3)/(3,4), then envoy_resolve_dns: Unimplemented here (no DNS), memory checked first
+    envoyExtras: "1/0/12/6",
   });
 });
 

@@ -98,6 +98,6 @@ test("ABI 0.1.0: proxy_get_configuration gives the plugin configuration in on_co
   const main = emu.logEntries().filter((e) => e.threadId === 0).map((e) => e.line);
   assert.deepEqual(main, [
     "wasm log o: vm_start config=0:VMCFG",
-    "wasm log o: configure config=0:PLUGINCFG continue_request=0 clear_route_cache=0",
+    "wasm log o: configure config=0:PLUGINCFG continue_request=0 continue_response=0 clear_route_cache=0",
   ]);
 });

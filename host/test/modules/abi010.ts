@@ -3,6 +3,7 @@
 import { alloc, info, outString, OUT_PTR, OUT_SIZE } from "./lib/env";
 @external("env", "proxy_get_configuration") declare function proxy_get_configuration(pp: usize, sp: usize): u32;
 @external("env", "proxy_continue_request") declare function proxy_continue_request(): u32;
+@external("env", "proxy_continue_response") declare function proxy_continue_response(): u32;
 @external("env", "proxy_clear_route_cache") declare function proxy_clear_route_cache(): u32;
 export function proxy_abi_version_0_1_0(): void {}
 export function malloc(size: usize): usize { return alloc(size); }
@@ -12,6 +13,7 @@ export function proxy_on_vm_start(root: u32, len: u32): u32 {
 }
 export function proxy_on_configure(root: u32, len: u32): u32 {
   info("configure config=" + proxy_get_configuration(OUT_PTR, OUT_SIZE).toString() + ":" + outString() +
-    " continue_request=" + proxy_continue_request().toString() + " clear_route_cache=" + proxy_clear_route_cache().toString());
+    " continue_request=" + proxy_continue_request().toString() +
+    " continue_response=" + proxy_continue_response().toString() + " clear_route_cache=" + proxy_clear_route_cache().toString());
   return 1;
 }

@@ -11,6 +11,11 @@ import { OUT_PTR, OUT_SIZE, OUT_U64, alloc, bufferString, bytesOf, info, log, ou
   fd_write, clock_time_get, proc_exit, environ_sizes_get, environ_get, random_get, args_sizes_get, fd_fdstat_get,
   path_open, fd_read, sched_yield, poll_oneoff, fd_prestat_get, clock_res_get, proxy_get_status, proxy_get_property } from "./lib/env";
 
+// Envoy links these into every module besides the proxy_* set (cpp-host / Envoy's own extras).
+@external("env", "pthread_equal") declare function pthread_equal(a: u32, b: u32): u32;
+@external("env", "emscripten_notify_memory_growth") declare function emscripten_notify_memory_growth(i: u32): void;
+@external("env", "envoy_resolve_dns") declare function envoy_resolve_dns(p: usize, l: usize, tokp: usize): u32;
+
 export function proxy_abi_version_0_2_1(): void {}
 export function malloc(size: usize): usize { return alloc(size); }
 
@@ -164,7 +169,11 @@ function misc(): void {
   const vmcfgLen = load<u32>(OUT_PTR);
   const cont = proxy_continue_stream(2), contUp = proxy_continue_stream(3), close = proxy_close_stream(2);
   const setProp = proxy_set_property(p(key), key.byteLength, p(key), key.byteLength);
-  info("misc logBad=" + lvlBad.toString() + " logOob=" + logOob.toString() + " getLevel=" + lvl.toString() + ":" + level.toString() +
+  emscripten_notify_memory_growth(0);
+  const dnsName = bytesOf("localhost");
+  const extras = pthread_equal(3, 3).toString() + "/" + pthread_equal(3, 4).toString() + "/" +
+    envoy_resolve_dns(p(dnsName), dnsName.byteLength, OUT_U64).toString() + "/" + envoy_resolve_dns(BAD, 64, OUT_U64).toString();
+  info("misc envoyExtras=" + extras + " logBad=" + lvlBad.toString() + " logOob=" + logOob.toString() + " getLevel=" + lvl.toString() + ":" + level.toString() +
     " time=" + t.toString() + ":" + now.toString() + " timeOob=" + tOob.toString() + " hdr=" + hdr.toString() + " hdrType=" + hdrType.toString() +
     " hdrPairs=" + hdrPairs.toString() + ":" + pairsOut +
     " http=" + http.toString() + " httpNoHeaders=" + httpNoHeaders.toString() + " httpKnown=" + httpKnown.toString() +
