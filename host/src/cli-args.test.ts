@@ -15,6 +15,10 @@ test("parseCommandLine reads Envoy's flags in both spellings", () => {
   assert.equal(eq.logSettings.level, LogLevel.off);
 });
 
+test("parseCommandLine: --concurrency 0 means one worker, as Envoy's max(1, n)", () => {
+  assert.equal(parseCommandLine(["-c", "x", "--concurrency", "0"]).concurrency, 1);
+});
+
 test("parseCommandLine defaults concurrency to the core count and the level to info", () => {
   const cl = parseCommandLine(["-c", "x"]);
   assert.equal(cl.concurrency, availableParallelism());
@@ -26,7 +30,8 @@ const bad: { name: string; argv: string[]; message: RegExp }[] = [
   { name: "unknown flag", argv: ["-c", "x", "--base-id", "1"], message: /--base-id is not a known flag/ },
   { name: "missing config", argv: [], message: /-c\/--config-path is required/ },
   { name: "flag without value", argv: ["-c"], message: /-c requires a value/ },
-  { name: "zero concurrency", argv: ["-c", "x", "--concurrency", "0"], message: /--concurrency expects an integer/ },
+  { name: "concurrency above the host's limit", argv: ["-c", "x", "--concurrency", "1025"], message: /--concurrency expects an integer from 0 to 1024/ },
+  { name: "negative concurrency", argv: ["-c", "x", "--concurrency", "-1"], message: /got '-1'/ },
   { name: "non-numeric concurrency", argv: ["-c", "x", "--concurrency", "2x"], message: /got '2x'/ },
   { name: "bad level", argv: ["-c", "x", "-l", "loud"], message: /invalid log level 'loud'/ },
   { name: "bad component entry", argv: ["-c", "x", "--component-log-level", "wasm"], message: /expected <component>:<level>/ },

@@ -28,7 +28,7 @@ Where:
    -c <path>,  --config-path <path>
      Path to configuration file (Envoy bootstrap YAML or JSON)
    --concurrency <uint32_t>
-     # of worker threads to run (default: number of cores, ${availableParallelism()} here)
+     # of worker threads to run (default: number of cores, ${availableParallelism()} here; 0 means 1)
    -l <level>,  --log-level <level>
      Log levels: [trace][debug][info][warning|warn][error][critical][off] (default: info)
    --component-log-level <comp:level,...>
@@ -68,10 +68,11 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
         case "--concurrency": {
           const v = takeValue();
           const n = Number(v);
-          if (!/^\d+$/.test(v) || n < 1 || n > 1024) {
-            throw new UsageError(`Argument: --concurrency expects an integer from 1 to 1024, got '${v}'`);
+          if (!/^\d+$/.test(v) || n > 1024) {
+            throw new UsageError(`Argument: --concurrency expects an integer from 0 to 1024, got '${v}'`);
           }
-          out.concurrency = n;
+          // Envoy's options_impl: concurrency_ = max(1, --concurrency), so 0 runs one worker.
+          out.concurrency = Math.max(1, n);
           break;
         }
         case "-l": case "--log-level": out.logSettings.level = parseLogLevel(takeValue()); break;
