@@ -28,10 +28,10 @@ async function main(): Promise<number> {
     connections: (a.connections as number | undefined) ?? base.connections,
     rounds: (a.rounds as number | undefined) ?? base.rounds,
     warmupRounds: (a["warmup-rounds"] as number | undefined) ?? base.warmupRounds,
-    rate: (a.rate as number | undefined) ?? base.rate,
+    rate: a.rate as number | undefined,
     payloadBytes: (a["payload-bytes"] as number | undefined) ?? base.payloadBytes,
   };
-  if (settings.connections < 1 || settings.rounds < 1 || !(settings.rate > 0)) throw new UsageError("--connections, --rounds and --rate must be positive");
+  if (settings.connections < 1 || settings.rounds < 1 || (settings.rate !== undefined && !(settings.rate > 0))) throw new UsageError("--connections, --rounds and --rate must be positive");
   const out = a.out ? path.resolve(a.out as string) : defaultResultsFile("micro-callbacks");
   const hostCost = async (): Promise<HostCost | null> => {
     if (a["no-host-cost"]) return null;
@@ -78,6 +78,8 @@ function print(r: CallbacksResult): void {
   const fmt = (o: Record<string, number>) => Object.entries(o).map(([k, v]) => `${k.replace(/^env\./, "")} ${v}`).join(", ");
   console.log(`\nper connection, Sentinel filter (traced, ${p.connections} connections): host->VM ${fmt(p.hostToVmPerConn)}`);
   console.log(`  VM->host ${fmt(p.vmToHostPerConn)}`);
+  const timedLogs = r.variants[2].logs;
+  console.log(`  (${p.note}; timed run's log lines: ${JSON.stringify(timedLogs)} over ${r.variants[2].tally.connections} connections)`);
   for (const c of r.checks) if (!c.ok) console.log(`CHECK FAILED: ${c.what}: expected ${c.expected}, got ${c.actual}`);
   console.log(`checks: ${r.checks.filter((c) => c.ok).length}/${r.checks.length} ok`);
 }

@@ -26,14 +26,14 @@ async function main(): Promise<number> {
     connections, sampleEvery,
     warmupConnections: (a.warmup as number | undefined) ?? (a.connections !== undefined ? sampleEvery : base.warmupConnections),
     workers: (a.workers as number | undefined) ?? base.workers,
-    rate: (a.rate as number | undefined) ?? base.rate,
+    rate: a.rate as number | undefined,
     payloadBytes: base.payloadBytes,
     lifetime: (a.lifetime as number | undefined) ?? base.lifetime,
     filterConfig: a["filter-config"] as string | undefined,
     serviceConfig: a["service-config"] as string | undefined,
     queueName: (a.queue as string | undefined) ?? "sentinel_reports",
   };
-  if (settings.connections < 1 || settings.sampleEvery < 1 || settings.workers < 1 || !(settings.rate > 0)) {
+  if (settings.connections < 1 || settings.sampleEvery < 1 || settings.workers < 1 || (settings.rate !== undefined && !(settings.rate > 0))) {
     throw new UsageError("--connections, --sample-every, --workers and --rate must be positive");
   }
   const out = a.out ? path.resolve(a.out as string) : defaultResultsFile("micro-memory");

@@ -6,7 +6,7 @@ import type { HostConfig, PluginSpec } from "../../../host/src/contracts.ts";
 import type { Vm } from "../../../host/src/runtime/vm.ts";
 import { BenchTarget, clockRate, filterSawFromMetrics, virtualClock, type Tally, type VirtualClock } from "./driver.ts";
 import { machineInfo, moduleBuildInfo, round, type MachineInfo, type ModuleBuildInfo } from "./report.ts";
-import { filterPlugin, loadBenchConfig } from "./variants.ts";
+import { filterPlugin, flowLimitPerSec, loadBenchConfig } from "./variants.ts";
 
 export interface MemorySettings {
   config: string;
@@ -15,8 +15,11 @@ export interface MemorySettings {
   /** Connections of warm-up: growth is judged from the sample at this count to the last one. */
   warmupConnections: number;
   workers: number;
-  /** Connections per virtual second; above a flow threshold, so both the admit and the block path run. */
-  rate: number;
+  /**
+   * Connections per virtual second. Default: twice the configuration's lowest flow limit (2000/s
+   * without flow rules), so both the admit and the block path run.
+   */
+  rate?: number;
   payloadBytes: number;
   /**
    * A connection stays open while this many later ones arrive (lifetime = lifetime/rate seconds);
@@ -30,8 +33,8 @@ export interface MemorySettings {
   queueName: string;
 }
 
-export const FULL: Omit<MemorySettings, "config" | "queueName"> = { connections: 1_000_000, sampleEvery: 100_000, warmupConnections: 100_000, workers: 2, rate: 2000, lifetime: 1200, payloadBytes: 64 };
-export const QUICK: Omit<MemorySettings, "config" | "queueName"> = { connections: 200_000, sampleEvery: 20_000, warmupConnections: 20_000, workers: 2, rate: 2000, lifetime: 1200, payloadBytes: 64 };
+export const FULL: Omit<MemorySettings, "config" | "queueName"> = { connections: 1_000_000, sampleEvery: 100_000, warmupConnections: 100_000, workers: 2, lifetime: 1200, payloadBytes: 64 };
+export const QUICK: Omit<MemorySettings, "config" | "queueName"> = { connections: 200_000, sampleEvery: 20_000, warmupConnections: 20_000, workers: 2, lifetime: 1200, payloadBytes: 64 };
 
 /** Exports a module may offer for its allocator's in-use bytes (none of ours does yet). */
 export const HEAP_USAGE_EXPORTS = ["sentinel_heap_used", "__heap_used", "heap_used"];
@@ -58,7 +61,7 @@ export interface MemoryResult {
   machine: MachineInfo;
   startedAt: string;
   finishedAt: string;
-  settings: MemorySettings & { clock: VirtualClock; virtualRate: number };
+  settings: MemorySettings & { clock: VirtualClock; virtualRate: number; flowLimitPerSec: number | null };
   filterBuild: ModuleBuildInfo;
   serviceBuild?: ModuleBuildInfo;
   samples: MemorySample[];
@@ -120,7 +123,8 @@ export async function runMemoryBench(opts: { settings: MemorySettings; quick: bo
   ];
   const queueDepth = (): number | null => (service ? target.emu.queueSize(service.vmId, s.queueName) ?? null : null);
   const payload = new Uint8Array(s.payloadBytes).fill(0x61);
-  const clock = virtualClock(s.rate);
+  const limit = flowLimitPerSec(plugin);
+  const clock = virtualClock(s.rate ?? (limit === undefined || limit <= 0 ? 2000 : 2 * limit));
   const samples: MemorySample[] = [];
   const t0 = Date.now();
   let logs: Record<string, number> = {};
@@ -190,7 +194,7 @@ export async function runMemoryBench(opts: { settings: MemorySettings; quick: bo
     checks.push({ what: "service's aggregated passes = filters' passes (counts conserved)", expected: sum(filterPass), actual: sum(servicePass), ok: sum(filterPass) === sum(servicePass) });
   }
   return {
-    benchmark: "memory", quick: opts.quick, machine: machineInfo(), startedAt, finishedAt: new Date().toISOString(), settings: { ...s, clock, virtualRate: clockRate(clock) },
+    benchmark: "memory", quick: opts.quick, machine: machineInfo(), startedAt, finishedAt: new Date().toISOString(), settings: { ...s, clock, virtualRate: clockRate(clock), flowLimitPerSec: limit ?? null },
     filterBuild: moduleBuildInfo(plugin.codePath, "filter"),
     ...(service ? { serviceBuild: moduleBuildInfo(service.codePath, "service") } : {}),
     samples, tally, wasmMetrics: metrics,

@@ -63,3 +63,16 @@ export function filterPlugin(cfg: HostConfig): PluginSpec | undefined {
   for (const f of cfg.listeners[0]?.filters ?? []) if (f.kind === "wasm") return f.plugin;
   return undefined;
 }
+
+/**
+ * The lowest flow limit in the plugin's configuration, in new connections per second (Sentinel
+ * flow rules: `threshold` per `statIntervalInMs`, default 1000 ms); undefined without flow rules.
+ */
+export function flowLimitPerSec(p: PluginSpec): number | undefined {
+  let doc: any;
+  try { doc = JSON.parse(new TextDecoder().decode(p.pluginConfiguration)); } catch { return undefined; }
+  const rules: any[] = Array.isArray(doc?.flowRules) ? doc.flowRules : [];
+  const limits = rules.filter((r) => typeof r?.threshold === "number")
+    .map((r) => (r.threshold * 1000) / (typeof r.statIntervalInMs === "number" && r.statIntervalInMs > 0 ? r.statIntervalInMs : 1000));
+  return limits.length ? Math.min(...limits) : undefined;
+}
