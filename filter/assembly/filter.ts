@@ -4,7 +4,7 @@
 // (ledger/), breakers through one shared state word per rule; the singleton service aggregates the
 // per-tick WorkerReports and publishes the DecisionTable. Design and error bounds: filter/README.md.
 import {
-  registerRootContext, RootContext, TcpContext, FilterStatus, LogLevel, PeerType, Counter, Gauge, Histogram, log,
+  registerRootContext, BaseContext, RootContext, TcpContext, FilterStatus, LogLevel, PeerType, Counter, Gauge, Histogram, log,
   nowMs, nowNs, getSharedData, setSharedData, resolveSharedQueue, enqueueSharedQueueBytes, lastStatus, WasmResult,
 } from "../../abi/assembly";
 import {
@@ -46,6 +46,9 @@ const P: string = "sentinel_filter: ";
 @inline const BLOCK_LOG_PERIOD_MS: u64 = 1000;
 // @ts-ignore: decorator
 @inline const MAX_BREAKERS: i32 = 64;
+/** Recycled connection contexts kept per root (about the peak of concurrently closing connections). */
+// @ts-ignore: decorator
+@inline const MAX_POOLED: i32 = 4096;
 
 // ---- VM identity: a process-wide sequence number from shared data (the canary takes one too) ----
 
@@ -220,8 +223,21 @@ class FilterRoot extends RootContext {
     for (let i = 0; i < nb; i++) unchecked(breakers[i]).refresh();
   }
 
+  /** Connection contexts whose connection ended, reused for new ones (no allocation per connection after warm-up). */
+  private pool: Array<FilterConnection> = new Array<FilterConnection>(0);
+
   createStreamContext(id: u32): TcpContext | null {
+    const pool = this.pool;
+    if (pool.length > 0) {
+      const c = pool.pop();
+      c.reuse(id);
+      return c;
+    }
     return new FilterConnection(id, this);
+  }
+
+  recycle(c: FilterConnection): void {
+    if (this.pool.length < MAX_POOLED) this.pool.push(c);
   }
 
   // ---- decisions --------------------------------------------------------------------------
@@ -519,7 +535,29 @@ class FilterConnection extends TcpContext {
 
   onDelete(): void {
     this.finish(PeerType.Unknown);
-    this.filterRoot.cxActive.add(-1);
+    const root = this.filterRoot;
+    root.cxActive.add(-1);
+    // The dispatcher has forgotten this id: no callback reaches this object until it is reused.
+    root.recycle(this);
+  }
+
+  /** Makes a recycled context the context of connection `id`, as if new. */
+  reuse(id: u32): void {
+    // BaseContext.id is readonly to module code; the dispatcher only reads it, so rebinding a context
+    // it no longer knows is safe.
+    store<u32>(changetype<usize>(this) + offsetof<BaseContext>("id"), id);
+    this.admitted = false;
+    this.blocked = false;
+    this.completed = false;
+    this.mode = MODE_GLOBAL;
+    this.upstreamClosed = false;
+    this.localGeneration = 0;
+    this.startMs = 0;
+    this.firstDownMs = 0;
+    this.firstUpMs = 0;
+    this.probeMask = 0;
+    this.blockRule = 0;
+    this.blockSnapshot = 0;
   }
 
   private finish(peer: u32): void {
