@@ -110,6 +110,8 @@ function zeroCounters(): Counters {
 export interface IntervalReport extends Counters {
   type: "interval";
   index: number;
+  /** wall-clock ms when the run started (tMs is relative to it), to line up with other processes. */
+  t0EpochMs: number;
   /** end of this interval, ms since the run started, and its actual length. */
   tMs: number;
   intervalMs: number;
@@ -155,6 +157,7 @@ export function runLoad(config: LoadConfig, onReport: (r: IntervalReport | Summa
   const errorsByCode: Record<string, number> = {};
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
+  const t0EpochMs = Date.now();
   const schedule: Schedule | undefined = c.mode === "open" ? parseSchedule(c.schedule) : undefined;
   const loadMs = schedule ? Math.max(schedule.durationMs, c.durationMs) : c.durationMs;
   let active = 0;
@@ -285,7 +288,7 @@ export function runLoad(config: LoadConfig, onReport: (r: IntervalReport | Summa
   const report = (final: boolean) => {
     const now = performance.now() - t0;
     const r: IntervalReport = {
-      type: "interval", index: intervalIndex++, tMs: Math.round(now), intervalMs: Math.round(now - lastReportMs),
+      type: "interval", index: intervalIndex++, t0EpochMs, tMs: Math.round(now), intervalMs: Math.round(now - lastReportMs),
       ...iv, active, maxActive: ivMaxActive, activeAdmitted, maxActiveAdmitted: ivMaxActiveAdmitted,
       latency: ivHist.summaryMs(), latencyHist: ivHist.toSparse(), latencyMaxUs: ivHist.maxUs, latencySumUs: ivHist.sumUs,
     };

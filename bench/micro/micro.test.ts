@@ -69,7 +69,8 @@ test("memory: samples every VM's memory, the filter counted every connection", a
   assert.ok(r.samples.some((x: any) => x.open > 0), "connections were held open between samples");
   assert.ok(r.checks.some((c: any) => /live contexts once every connection closed/.test(c.what)));
   assert.equal(r.tally.connections, 2000);
-  assert.equal(r.tally.completed + r.tally.closedByHost, 2000);
+  assert.equal(r.tally.upstreamFailed, 2000 / 50, "every 50th upstream refused by default");
+  assert.equal(r.tally.completed + r.tally.closedByHost + r.tally.upstreamFailed, 2000);
   assert.ok(r.checks.every((c: any) => c.ok), JSON.stringify(r.checks));
   assert.equal(typeof r.summary.noGrowthAfterWarmup, "boolean");
   assert.equal(r.summary.vms.length, 3);
@@ -84,9 +85,18 @@ test("a filter that blocks is seen: connections closed by the host are counted, 
   const t = await BenchTarget.create({ config: { ...cfg, listeners } });
   t.run(50, new Uint8Array(8), virtualClock(100));
   t.settle(100);
-  assert.deepEqual(t.tally, { connections: 50, completed: 0, closedByHost: 50, broken: 0 });
+  assert.deepEqual(t.tally, { connections: 50, completed: 0, closedByHost: 50, upstreamFailed: 0, broken: 0 });
   assert.equal(filterSawFromMetrics(t.wasmMetrics())?.value, 50);
   t.shutdown();
+});
+
+test("memory --breaker: the added breaker rule opens on the refused upstreams and the run stays consistent", async () => {
+  const out = path.join(dir, "memory-breaker.json");
+  await cli("memory.ts", ["--connections", "6000", "--sample-every", "2000", "--fail-every", "10", "--breaker", "--out", out]);
+  const r = JSON.parse(readFileSync(out, "utf8"));
+  const opened = Object.entries(r.wasmMetrics).find(([k]) => k.startsWith("wasmcustom.sentinel.circuit_breaker.opened"));
+  assert.ok(opened && Number(opened[1]) > 0, `breaker never opened: ${JSON.stringify(r.wasmMetrics)}`);
+  assert.ok(r.checks.every((c: any) => c.ok), JSON.stringify(r.checks));
 });
 
 test("filterSawFromMetrics: the connection counter, else pass + block; nothing when the filter counts nothing", () => {

@@ -52,6 +52,8 @@ export interface OpenConnection {
   payloadBytes: number;
   /** The host closed it before the exchange was through (a filter's block, or a fail-closed VM). */
   blocked: boolean;
+  /** The upstream refused it (the host then closes the downstream). */
+  upstreamFailed: boolean;
 }
 
 /** How connections are spread over virtual time: `batch` connections, then the clock moves `stepMs`. */
@@ -72,7 +74,9 @@ export interface Tally {
   completed: number;
   /** Closed by the host before the exchange was through (a filter's block, or a fail-closed VM). */
   closedByHost: number;
-  /** Neither: bytes missing, no upstream requested. Must stay 0. */
+  /** The upstream refused (the driver's `failEvery`); tcp_proxy closed the downstream. */
+  upstreamFailed: number;
+  /** None of these: bytes missing, no upstream requested. Must stay 0. */
   broken: number;
 }
 
@@ -80,12 +84,14 @@ export interface BenchTargetOptions {
   config: HostConfig;
   workers?: number;
   logLevel?: LogLevelName;
+  /** Every n-th connection's upstream refuses the connect (an error in Sentinel's sense); 0 = never. */
+  failEvery?: number;
 }
 
 export class BenchTarget {
   readonly emu: Emulator;
   readonly listener: string;
-  readonly tally: Tally = { connections: 0, completed: 0, closedByHost: 0, broken: 0 };
+  readonly tally: Tally = { connections: 0, completed: 0, closedByHost: 0, upstreamFailed: 0, broken: 0 };
   readonly #destination: SocketAddress;
   readonly #upstream: SocketAddress;
   #nextId = 1n;
@@ -94,11 +100,15 @@ export class BenchTarget {
 
   static async create(opts: BenchTargetOptions): Promise<BenchTarget> {
     const emu = await Emulator.create({ config: opts.config, workers: opts.workers ?? 1, logLevel: opts.logLevel ?? "info" });
-    return new BenchTarget(emu);
+    return new BenchTarget(emu, opts.failEvery ?? 0);
   }
 
-  private constructor(emu: Emulator) {
+  readonly #failEvery: number;
+  #opened = 0;
+
+  private constructor(emu: Emulator, failEvery: number) {
     this.emu = emu;
+    this.#failEvery = failEvery;
     const l = emu.config.listeners[0];
     if (!l) throw new Error("BenchTarget: the configuration has no listener");
     this.listener = l.name;
@@ -129,12 +139,17 @@ export class BenchTarget {
     const h: ConnectionHandler = rt.createConnection(this.listener, t);
     h.onNewConnection();
     if (!t.hostClosed) h.onDownstreamData(payload, false);
+    const refuse = this.#failEvery > 0 && ++this.#opened % this.#failEvery === 0;
+    if (!t.hostClosed && t.upstreamRequested && refuse) {
+      h.onUpstreamConnectFailed("connection refused");
+      return { transport: t, handler: h, payloadBytes: payload.length, blocked: false, upstreamFailed: true };
+    }
     if (!t.hostClosed && t.upstreamRequested) {
       t.upstreamConnected = true;
       h.onUpstreamConnected();
     }
     if (!t.hostClosed && t.upstreamConnected) h.onUpstreamData(payload, false);
-    return { transport: t, handler: h, payloadBytes: payload.length, blocked: t.hostClosed };
+    return { transport: t, handler: h, payloadBytes: payload.length, blocked: t.hostClosed, upstreamFailed: false };
   }
 
   /** The second half: both sides close (or, for a connection the host closed, its close event arrives). */
@@ -142,9 +157,11 @@ export class BenchTarget {
     const { transport: t, handler: h } = c;
     const tally = this.tally;
     tally.connections++;
-    if (c.blocked) {
+    if (c.blocked || c.upstreamFailed) {
       h.onDownstreamClosed(true);
-      tally.closedByHost++;
+      if (c.blocked) tally.closedByHost++;
+      else if (t.hostClosed) tally.upstreamFailed++;
+      else tally.broken++;
       return;
     }
     if (!t.hostClosed) h.onDownstreamData(EMPTY, true);
@@ -192,8 +209,9 @@ export class BenchTarget {
       const batch = Math.min(clock.batch, n - done);
       for (let i = 0; i < batch; i++) {
         const c = this.open(payload);
-        if (c.blocked) this.close(c);
-        this.#held.push(c.blocked ? null : c);
+        const gone = c.blocked || c.upstreamFailed;
+        if (gone) this.close(c);
+        this.#held.push(gone ? null : c);
         if (this.#held.length > lifetime) {
           const old = this.#held.shift();
           if (old) this.close(old);

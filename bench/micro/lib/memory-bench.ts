@@ -26,6 +26,13 @@ export interface MemorySettings {
    * 0 = each closes before the next one opens.
    */
   lifetime: number;
+  /** Every n-th connection's upstream refuses (errors for Sentinel's statistics); 0 = never. */
+  failEvery: number;
+  /**
+   * Adds an ErrorCount circuit breaker rule (10 errors per second, retry after 1 s) to the filter's
+   * rules, so with failEvery the breaker keeps opening, probing and closing.
+   */
+  breaker: boolean;
   /** Replaces the filter's / the service's plugin configuration (JSON text), e.g. to exercise rules. */
   filterConfig?: string;
   serviceConfig?: string;
@@ -33,8 +40,8 @@ export interface MemorySettings {
   queueName: string;
 }
 
-export const FULL: Omit<MemorySettings, "config" | "queueName"> = { connections: 1_000_000, sampleEvery: 100_000, warmupConnections: 100_000, workers: 2, lifetime: 1200, payloadBytes: 64 };
-export const QUICK: Omit<MemorySettings, "config" | "queueName"> = { connections: 200_000, sampleEvery: 20_000, warmupConnections: 20_000, workers: 2, lifetime: 1200, payloadBytes: 64 };
+export const FULL: Omit<MemorySettings, "config" | "queueName"> = { connections: 1_000_000, sampleEvery: 100_000, warmupConnections: 100_000, workers: 2, lifetime: 1200, failEvery: 50, breaker: false, payloadBytes: 64 };
+export const QUICK: Omit<MemorySettings, "config" | "queueName"> = { connections: 200_000, sampleEvery: 20_000, warmupConnections: 20_000, workers: 2, lifetime: 1200, failEvery: 50, breaker: false, payloadBytes: 64 };
 
 /** Exports a module may offer for its allocator's in-use bytes (none of ours does yet). */
 export const HEAP_USAGE_EXPORTS = ["sentinel_heap_used", "__heap_used", "heap_used"];
@@ -99,7 +106,20 @@ function withPluginConfig(p: PluginSpec, json: string | undefined): PluginSpec {
   return json === undefined ? p : { ...p, pluginConfiguration: new TextEncoder().encode(json) };
 }
 
+/** The filter's configuration with an ErrorCount breaker rule added for its resource. */
+export function withBreaker(json: string): string {
+  let doc: any;
+  try { doc = JSON.parse(json); } catch (e) { throw new Error(`--breaker: the filter's configuration is not JSON (${(e as Error).message})`); }
+  if (typeof doc?.resource !== "string") throw new Error("--breaker: the filter's configuration has no \"resource\"");
+  const rule = { resource: doc.resource, strategy: 2, retryTimeoutMs: 1000, minRequestAmount: 5, statIntervalMs: 1000, threshold: 10 };
+  return JSON.stringify({ ...doc, circuitBreakerRules: [...(Array.isArray(doc.circuitBreakerRules) ? doc.circuitBreakerRules : []), rule] });
+}
+
 function configured(cfg: HostConfig, s: MemorySettings): HostConfig {
+  if (s.breaker) {
+    const p = filterPlugin(cfg)!;
+    s = { ...s, filterConfig: withBreaker(s.filterConfig ?? new TextDecoder().decode(p.pluginConfiguration)) };
+  }
   return {
     ...cfg,
     listeners: cfg.listeners.map((l, i) => ({
@@ -115,7 +135,7 @@ export async function runMemoryBench(opts: { settings: MemorySettings; quick: bo
   const startedAt = new Date().toISOString();
   const cfg = configured(loadBenchConfig(s.config), s);
   const plugin = filterPlugin(cfg)!;
-  const target = await BenchTarget.create({ config: cfg, workers: s.workers });
+  const target = await BenchTarget.create({ config: cfg, workers: s.workers, failEvery: s.failEvery });
   const service = cfg.wasmServices[0];
   const vmsToWatch = (): Array<{ name: string; vm: Vm | undefined }> => [
     ...target.workers.map((w, i) => ({ name: `filter (worker ${i + 1})`, vm: w.vmFor(plugin.name) })),
@@ -181,8 +201,8 @@ export async function runMemoryBench(opts: { settings: MemorySettings; quick: bo
   const saw = filterSawFromMetrics(metrics);
   const checks: MemoryResult["checks"] = [
     { what: "connections the filter counted = connections driven", expected: tally.connections, actual: saw?.value ?? null, ok: saw?.value === tally.connections },
-    { what: "every connection completed or was closed by the host", expected: tally.connections, actual: tally.completed + tally.closedByHost,
-      ok: tally.broken === 0 && tally.completed + tally.closedByHost === tally.connections },
+    { what: "every connection completed, was blocked, or failed upstream as driven", expected: tally.connections, actual: tally.completed + tally.closedByHost + tally.upstreamFailed,
+      ok: tally.broken === 0 && tally.completed + tally.closedByHost + tally.upstreamFailed === tally.connections },
     { what: "live contexts once every connection closed = live contexts before the first (all VMs)", expected: samples[0].vms.reduce((a, v) => a + v.contexts, 0),
       actual: contextsAtEnd.reduce((a, n) => a + n, 0), ok: contextsAtEnd.every((n, i) => n === samples[0].vms[i].contexts) },
     { what: "no VM failed", expected: 0, actual: last.vms.filter((v) => v.failed).length, ok: last.vms.every((v) => !v.failed) },
