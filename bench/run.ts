@@ -10,13 +10,12 @@ import { renderChart } from "./lib/svg.ts";
 import { BENCH_DIR } from "./lib/targets.ts";
 import { hostOverhead } from "./scenarios/host-overhead.ts";
 import { overhead } from "./scenarios/overhead.ts";
-import { pendingScenarios } from "./scenarios/pending.ts";
 import { naiveRateLimit, rateLimit } from "./scenarios/rate-limit.ts";
 import { concurrency } from "./scenarios/concurrency.ts";
 import { circuitBreaker } from "./scenarios/circuit-breaker.ts";
 import { ScenarioUnavailable, type Scenario } from "./scenarios/types.ts";
 
-export const SCENARIOS: Scenario[] = [hostOverhead, overhead, rateLimit, naiveRateLimit, concurrency, circuitBreaker, ...pendingScenarios];
+export const SCENARIOS: Scenario[] = [hostOverhead, overhead, rateLimit, naiveRateLimit, concurrency, circuitBreaker];
 
 export interface RunArgs { scenario: string; quick: boolean; out?: string; concurrency?: number; rounds?: number }
 

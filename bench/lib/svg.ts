@@ -17,9 +17,9 @@ export interface Panel {
 }
 
 const PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"];
-const PANEL_W = 860;
+const PANEL_W = 920;
 const PANEL_H = 300;
-const M = { left: 80, right: 190, top: 40, bottom: 50 };
+const M = { left: 80, right: 230, top: 40, bottom: 50 };
 
 export function escapeXml(s: string): string {
   return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");

@@ -162,10 +162,10 @@ async function run(opts: ScenarioOptions): Promise<ScenarioOutput> {
         { title: "Connections per second (bands: breaker Open / HalfOpen)", xLabel: "time (s)", yLabel: "connections/s", bands, series: [
           { name: "offered", points: full.map((iv) => [round1(iv.endMs / 1000), rate(iv, iv.offered)]) },
           { name: "admitted", points: full.map((iv) => [round1(iv.endMs / 1000), rate(iv, iv.admitted)]) },
-          { name: "blocked (breaker or upstream)", points: full.map((iv) => [round1(iv.endMs / 1000), rate(iv, iv.blocked)]) },
+          { name: "blocked (breaker/upstream)", points: full.map((iv) => [round1(iv.endMs / 1000), rate(iv, iv.blocked)]) },
         ] },
         { title: "Breaker state (0 Closed, 1 HalfOpen, 2 Open; band: upstream failing)", xLabel: "time (s)", yLabel: "state", bands: upstreamBand, yMax: 2,
-          series: [{ name: "sentinel.circuit_breaker.state", points: samples.map(([t, v]) => [round1(t / 1000), v]) }] },
+          series: [{ name: "breaker state (admin)", points: samples.map(([t, v]) => [round1(t / 1000), v]) }] },
       ],
     },
     notes: [],
