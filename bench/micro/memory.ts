@@ -63,7 +63,7 @@ function print(r: MemoryResult): void {
   console.log("");
   for (const v of s.vms) console.log(`${v.vm}: ${v.afterWarmupBytes} B after warm-up -> ${v.finalBytes} B at the end (growth ${v.growthBytes} B); live contexts ${v.minContexts}..${v.maxContexts}`);
   console.log(`no growth after warm-up: ${s.noGrowthAfterWarmup ? "yes" : "NO"}; a retained leak would have to be below ${s.leakBoundBytesPerConn} B per connection to stay hidden`);
-  console.log(`connections: ${r.tally.completed} admitted and completed, ${r.tally.closedByHost} closed by the host at once (blocked), ${r.tally.upstreamFailed} refused by the upstream (every ${r.settings.failEvery}th)`);
+  console.log(`connections: ${r.tally.completed} admitted and completed, ${r.tally.closedByHost} closed by the host at once (blocked), ${r.tally.upstreamFailed} refused by the upstream (every ${r.settings.failEvery}th connect)`);
   const m = r.wasmMetrics;
   const pick = (re: RegExp) => Object.entries(m).filter(([k]) => re.test(k)).map(([k, v]) => `${k.replace(/^wasmcustom\.sentinel\./, "").replace(/_resource=.*$/, "")} ${v}`).join(", ");
   console.log(`filter metrics: ${pick(/\.(block\.|entry\.(pass|error)|circuit_breaker\.(opened|half_opened|closed)_)/)}`);

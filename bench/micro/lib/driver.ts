@@ -84,7 +84,7 @@ export interface BenchTargetOptions {
   config: HostConfig;
   workers?: number;
   logLevel?: LogLevelName;
-  /** Every n-th connection's upstream refuses the connect (an error in Sentinel's sense); 0 = never. */
+  /** The upstream refuses every n-th connect (an error in Sentinel's sense); 0 = never. */
   failEvery?: number;
 }
 
@@ -104,7 +104,7 @@ export class BenchTarget {
   }
 
   readonly #failEvery: number;
-  #opened = 0;
+  #upstreamAttempts = 0;
 
   private constructor(emu: Emulator, failEvery: number) {
     this.emu = emu;
@@ -139,8 +139,8 @@ export class BenchTarget {
     const h: ConnectionHandler = rt.createConnection(this.listener, t);
     h.onNewConnection();
     if (!t.hostClosed) h.onDownstreamData(payload, false);
-    const refuse = this.#failEvery > 0 && ++this.#opened % this.#failEvery === 0;
-    if (!t.hostClosed && t.upstreamRequested && refuse) {
+    const reachesUpstream = !t.hostClosed && t.upstreamRequested;
+    if (reachesUpstream && this.#failEvery > 0 && ++this.#upstreamAttempts % this.#failEvery === 0) {
       h.onUpstreamConnectFailed("connection refused");
       return { transport: t, handler: h, payloadBytes: payload.length, blocked: false, upstreamFailed: true };
     }

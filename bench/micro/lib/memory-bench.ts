@@ -26,7 +26,7 @@ export interface MemorySettings {
    * 0 = each closes before the next one opens.
    */
   lifetime: number;
-  /** Every n-th connection's upstream refuses (errors for Sentinel's statistics); 0 = never. */
+  /** The upstream refuses every n-th connect (errors for Sentinel's statistics); 0 = never. */
   failEvery: number;
   /**
    * Adds an ErrorCount circuit breaker rule (10 errors per second, retry after 1 s) to the filter's
