@@ -5,6 +5,7 @@ import { spawnNode, processCpuMs } from "./procs.ts";
 import { BENCH_DIR, type Target, type UpstreamProc } from "./targets.ts";
 import { statDelta, crossCheck, type CrossCheck } from "./admin-stats.ts";
 import type { IntervalReport, LoadConfig, SummaryReport } from "./load-client.ts";
+import { parseSchedule } from "./schedule.ts";
 
 export interface PhaseResult {
   target: string;
@@ -40,7 +41,8 @@ export async function runClient(config: Partial<LoadConfig>, onInterval?: (r: In
     // keeps the merged one), which keeps results files small.
     intervals.push({ ...r, latencyHist: [] });
   });
-  const limitMs = (config.durationMs ?? 0) + (config.drainMs ?? 5000) + 30_000;
+  const loadMs = Math.max(config.durationMs ?? 0, config.mode === "open" && config.schedule ? parseSchedule(config.schedule).durationMs : 0);
+  const limitMs = loadMs + (config.drainMs ?? 5000) + (config.alignToMs ?? 0) + (config.holdMs ?? 0) + 30_000;
   const summary = (await child.waitFor((m) => m.type === "summary", limitMs)) as unknown as SummaryReport;
   // Its work is done once the summary is out. Node has been seen to hang inside process.exit()
   // (futex wait, every socket closed) on this machine: don't let that stall the run.
