@@ -110,6 +110,21 @@ for (const build of BUILDS) {
     emu.shutdown();
   });
 
+  test(`breaker ${tag}: a probe blocked by a later breaker sends the first back to Open without a new retry time (exit hook)`, async () => {
+    const emu = await start({ doc: { resource: R, circuitBreakerRules: [errorRule(), errorRule({ retryTimeoutMs: 60000 })] }, workers: 2, build });
+    emu.advanceTime(100);
+    for (let i = 0; i < 10; i++) refused(emu, 1 + (i % 2));
+    emu.advanceTime(60);
+    assert.deepEqual(transitions(emu), ["Closed -> Open", "Closed -> Open"]);
+    emu.advanceTime(1000); // rule 0 may probe, rule 1 may not
+    assert.equal(admitted(emu.connect({ worker: 1 })), false);
+    assert.deepEqual(transitions(emu).slice(2), ["Open -> HalfOpen", "HalfOpen -> Open"]);
+    // nextRetry unchanged: the very next connection (any worker) probes rule 0 again.
+    assert.equal(admitted(emu.connect({ worker: 2 })), false);
+    assert.deepEqual(transitions(emu).slice(4), ["Open -> HalfOpen", "HalfOpen -> Open"]);
+    emu.shutdown();
+  });
+
   test(`breaker ${tag}: SlowRequestRatio on first-byte RT (rtMode firstByte) trips on slow upstream answers`, async () => {
     const rule = { resource: R, strategy: "SlowRequestRatio", threshold: 0.5, minRequestAmount: 4, statIntervalMs: 1000,
       retryTimeoutMs: 5000, maxAllowedRtMs: 50 };

@@ -351,4 +351,3 @@ export function registerService(): void {
   registerRootContext(ROOT_ID, (id: u32): RootContext => new ServiceRoot(id));
 }
 
-export { quote };

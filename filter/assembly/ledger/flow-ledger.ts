@@ -29,7 +29,7 @@ import { WasmResult } from "../../../abi/assembly";
 // @ts-ignore: decorator
 @inline export const MAX_LEDGER_BUCKETS: u32 = 1200;
 
-/** Lease outcome codes besides a grant count. */
+/** What happened to this VM's operations on one ledger (tests, diagnostics). */
 export class FlowLedgerStats {
   leases: u64 = 0;
   returns: u64 = 0;
