@@ -32,6 +32,19 @@ for (const build of BUILDS) {
     emu.shutdown();
   });
 
+  test(`block log ${tag}: at most one line per second per worker, then the number suppressed`, async () => {
+    const emu = await start({ doc: { resource: R, flowRules: [{ resource: R, threshold: 0 }] }, build });
+    for (let i = 0; i < 20; i++) emu.connect();
+    assert.equal(emu.logs("info").filter((l) => l.includes("connection closed")).length, 1);
+    emu.advanceTime(1000);
+    emu.connect();
+    const lines = emu.logs("info").filter((l) => l.includes("connection closed"));
+    assert.equal(lines.length, 2);
+    assert.match(lines[1], /\(rule 0, snapshot 0\); 19 more blocked since the previous line$/);
+    assert.equal(stat(emu, "sentinel.block.flow", R), 21);
+    emu.shutdown();
+  });
+
   test(`vector 4 ${tag}: passes in [0,500) still count at 999 ms and are gone at 1000 ms (sliding 2 x 500 ms)`, async () => {
     const emu = await start({ doc: { resource: R, flowRules: [{ resource: R, threshold: 10 }] }, build });
     alignTo(emu, 1000, 100);
