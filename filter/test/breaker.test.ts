@@ -8,6 +8,7 @@ import { start, stat, admitted, BUILDS } from "./helpers.ts";
 import type { Emulator, VirtualConnection } from "../../host/src/runtime/emulator.ts";
 
 const R = "tcp:orders";
+const WALL0 = 1_700_000_000_000;
 
 function errorRule(extra: Record<string, unknown> = {}) {
   return { resource: R, strategy: "ErrorRatio", threshold: 0.5, minRequestAmount: 10, statIntervalMs: 1000,
@@ -95,6 +96,32 @@ for (const build of BUILDS) {
       emu.shutdown();
     });
   }
+
+  test(`breaker ${tag}: a probe held by a worker VM that stopped reporting is reclaimed by the service`, async () => {
+    const emu = await start({ doc: { resource: R, circuitBreakerRules: [errorRule()] }, workers: 2, build,
+      serviceDoc: { circuitBreakerRules: [errorRule()], workerExpiryMs: 300 } });
+    emu.advanceTime(100);
+    for (let i = 0; i < 10; i++) refused(emu, 1 + (i % 2));
+    emu.advanceTime(60);
+    const key = "sentinel/breaker/0/" + R;
+    const word = emu.sharedData("sentinel", key)!;
+    const v = new DataView(word.value.buffer.slice(word.value.byteOffset, word.value.byteOffset + word.value.byteLength));
+    assert.equal(v.getUint32(8, true), 2, "Open");
+    // A VM (seq 999) took the probe and died before completing it.
+    v.setUint32(8, 1, true);
+    v.setUint32(12, v.getUint32(12, true) + 1, true);
+    v.setBigUint64(24, BigInt(WALL0 + emu.nowMs), true);
+    v.setUint32(32, 999, true);
+    emu.store.setData("sentinel", key, new Uint8Array(v.buffer), 0);
+    emu.advanceTime(100);
+    assert.equal(admitted(emu.connect({ worker: 1 })), false, "HalfOpen, probeNum 0: blocked");
+    emu.advanceTime(400); // past workerExpiryMs without a report from VM 999
+    assert.equal(emu.logs("info").filter((l) => l.includes("HalfOpen -> Open (the probe's worker VM 999 stopped reporting")).length, 1);
+    emu.advanceTime(40);
+    const next = [1, 2, 1, 2].map((w) => emu.connect({ worker: w, autoConnectUpstream: false }));
+    assert.equal(next.filter(admitted).length, 1, "a live worker takes the new probe");
+    emu.shutdown();
+  });
 
   test(`breaker ${tag}: probeNum 2 -> HalfOpen admits every connection; 2 good completions close it`, async () => {
     const emu = await start({ doc: { resource: R, circuitBreakerRules: [errorRule({ probeNum: 2 })] }, workers: 2, build });

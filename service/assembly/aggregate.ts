@@ -96,6 +96,36 @@ export class ResourceAgg {
     }
   }
 
+  /**
+   * A HalfOpen breaker whose probe is held by a worker VM that stopped reporting (it trapped or was
+   * replaced) would stay HalfOpen forever: with probeNum 0 nothing else may pass. After `expiryMs`
+   * without a report from the probe's owner, the service sends it back to Open with nextRetry = now,
+   * so the next connection on a live worker becomes the probe.
+   */
+  reclaimOrphanProbes(nowMs: u64, expiryMs: u64, active: StaticArray<bool>, workerIds: StaticArray<u32>, lastReportMs: StaticArray<u64>): void {
+    const words = this.words;
+    for (let k = 0; k < words.length; k++) {
+      const w = unchecked(words[k]);
+      if (unchecked(this.wordState[k]) != CB_HALF_OPEN || w.probeOwner == 0) continue;
+      if (nowMs < w.changedAtMs + expiryMs) continue;
+      let alive = false;
+      for (let i = 0; i < MAX_VMS; i++) {
+        if (unchecked(active[i]) && unchecked(workerIds[i]) == w.probeOwner && nowMs <= unchecked(lastReportMs[i]) + expiryMs) { alive = true; break; }
+      }
+      if (alive) continue;
+      if (!w.load() || w.state != CB_HALF_OPEN || w.probeOwner == 0) continue;
+      const owner = w.probeOwner;
+      if (w.commit(CB_OPEN, nowMs, nowMs, 0, 0, true) == WasmResult.Ok) {
+        this.opened.increment(1);
+        log.info(P + "resource " + quote(this.name) + ": circuit breaker rule " + k.toString() +
+          " HalfOpen -> Open (the probe's worker VM " + owner.toString() + " stopped reporting; next connection probes)");
+        unchecked(this.synced[k] = false);
+        this.changed = true;
+      }
+    }
+    if (this.changed) this.syncWords();
+  }
+
   /** `total` completions in the bucket at `atMs`, `bad` of them slow/failed for breaker k. */
   completions(k: i32, atMs: u64, total: u64, bad: u64, nowMs: u64): void {
     const cb = unchecked(this.guard.breakers[k]);

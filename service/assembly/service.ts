@@ -178,7 +178,12 @@ class ServiceRoot extends RootContext {
   onTick(): void {
     const now = nowMs();
     this.drain(now);
-    for (let i = 0; i < this.resources.length; i++) this.resources[i].syncWords();
+    const vms = this.vms;
+    for (let i = 0; i < this.resources.length; i++) {
+      const a = this.resources[i];
+      a.syncWords();
+      a.reclaimOrphanProbes(now, <u64>this.workerExpiryMs, vms.active, vms.workerId, vms.lastReportMs);
+    }
     this.publish(now);
   }
 
