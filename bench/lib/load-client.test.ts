@@ -88,3 +88,17 @@ test("load config errors name the field", () => {
   assert.throws(() => parseModeArgs(["--mode", "echo", "--delay", "5"]), /--delay does not apply to --mode echo/);
   assert.throws(() => parseModeArgs(["--mode", "failing", "--fail-ratio", "2"]), /--fail-ratio must be within 0\.\.1/);
 });
+
+test("open loop: arrivals the stalled client could not start on time are skipped, not sent in a burst", async () => {
+  const { runLoad } = await import("./load-client.ts");
+  const up = await startUpstream({ mode: { mode: "echo" } });
+  try {
+    const run = runLoad(resolveConfig({ port: up.port, mode: "open", schedule: "200@1s", maxLagMs: 100 }), () => {});
+    // block this process (client and upstream) for 500 ms a third of the way in
+    setTimeout(() => { const end = Date.now() + 500; while (Date.now() < end) { /* stall */ } }, 300);
+    const s = await run.done;
+    assert.equal(s.offered + s.skipped, 200);
+    assert.ok(s.skipped >= 60 && s.skipped <= 100, `skipped ${s.skipped}: expected ~(500 - 100) ms x 200/s = 80`);
+    assert.equal(s.completed, s.offered);
+  } finally { await up.close(); }
+});

@@ -2,8 +2,9 @@
 // stdout as JSON lines, one {"type":"interval"} per reporting interval and a final {"type":"summary"}.
 //
 //   open loop   new connections at the rate a schedule gives (steps, ramps, bursts), whatever the
-//               proxy does with earlier ones; in-flight connections are capped (beyond the cap an
-//               arrival is counted as `skipped`, the client's own limit, never silently dropped)
+//               proxy does with earlier ones; in-flight connections are capped, and an arrival the
+//               client could not start within maxLagMs of its time (its own process stalled) is
+//               not sent late in a burst: both count as `skipped`, never silently dropped
 //   closed loop `connections` workers; each either reconnects back to back (connect, exchanges,
 //               close, repeat) or holds one long-lived connection for the whole run
 //
@@ -50,6 +51,12 @@ export interface LoadConfig {
   maxInFlight: number;
   /** hard cap on connections started in the whole run. */
   maxConnections: number;
+  /**
+   * open loop: an arrival that could not be started within this many ms of its scheduled time
+   * (the client process was stalled) is counted as `skipped` instead of being sent in a catch-up
+   * burst the schedule never asked for.
+   */
+  maxLagMs: number;
   /** after the run, how long in-flight connections may take to finish before being destroyed. */
   drainMs: number;
   /** >1: spread connections over source addresses 127.0.0.1 .. 127.0.0.N (bind before connect). */
@@ -64,7 +71,7 @@ export interface LoadConfig {
 export const DEFAULT_CONFIG: LoadConfig = {
   host: "127.0.0.1", port: 10000, mode: "closed", schedule: "100@5s", connections: 8, reconnect: true,
   durationMs: 5000, payloadBytes: 64, exchanges: 1, holdMs: 0, intervalMs: 1000, connectTimeoutMs: 5000,
-  ioTimeoutMs: 10000, maxInFlight: 20000, maxConnections: 5_000_000, drainMs: 5000, sourceAddresses: 1, alignToMs: 0,
+  ioTimeoutMs: 10000, maxInFlight: 20000, maxConnections: 5_000_000, maxLagMs: 250, drainMs: 5000, sourceAddresses: 1, alignToMs: 0,
 };
 
 export function resolveConfig(partial: Partial<LoadConfig>): LoadConfig {
@@ -87,6 +94,7 @@ export function resolveConfig(partial: Partial<LoadConfig>): LoadConfig {
   int("ioTimeoutMs", 1, 600_000);
   int("maxInFlight", 1, 60000);
   int("maxConnections", 1, 100_000_000);
+  int("maxLagMs", 1, 600_000);
   int("drainMs", 0, 600_000);
   int("sourceAddresses", 1, 254);
   int("alignToMs", 0, 60_000);
@@ -351,6 +359,8 @@ export function runLoad(config: LoadConfig, onReport: (r: IntervalReport | Summa
       if (loadOver) return;
       const elapsed = performance.now() - t0;
       const due = Math.min(Math.floor(scheduledCount(schedule, elapsed)), schedule.totalCount, c.maxConnections);
+      const overdue = Math.min(Math.floor(scheduledCount(schedule, elapsed - c.maxLagMs)), due);
+      if (started + total.skipped < overdue) bump("skipped", overdue - started - total.skipped);
       while (started + total.skipped < due) {
         if (active >= c.maxInFlight) { bump("skipped"); continue; }
         startConnection();
@@ -379,7 +389,7 @@ export function runLoad(config: LoadConfig, onReport: (r: IntervalReport | Summa
 const FLAG_TYPES: Record<string, "string" | "number" | "boolean"> = {
   host: "string", port: "number", mode: "string", schedule: "string", connections: "number", reconnect: "boolean",
   durationMs: "number", payloadBytes: "number", exchanges: "number", holdMs: "number", intervalMs: "number",
-  connectTimeoutMs: "number", ioTimeoutMs: "number", maxInFlight: "number", maxConnections: "number", drainMs: "number",
+  connectTimeoutMs: "number", ioTimeoutMs: "number", maxInFlight: "number", maxConnections: "number", maxLagMs: "number", drainMs: "number",
   sourceAddresses: "number", alignToMs: "number",
 };
 

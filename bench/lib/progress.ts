@@ -30,7 +30,8 @@ export class Progress {
     const perSec = (n: number) => Math.round(n / secs);
     const mb = (r.bytesIn / 1e6 / secs).toFixed(1);
     this.draw(`${this.phase}  offered ${perSec(r.offered)}/s  admitted ${perSec(r.admitted)}/s  blocked ${perSec(r.blocked)}/s  ` +
-      `errors ${perSec(r.failed + r.refused)}/s  ${mb} MB/s  active ${r.active}  p99 ${r.latency.p99} ms`);
+      `errors ${perSec(r.failed + r.refused)}/s  ${mb} MB/s  active ${r.active}  p99 ${r.latency.p99} ms` +
+      (r.skipped ? `  CLIENT LAGGING: skipped ${perSec(r.skipped)}/s` : ""));
   }
 
   /** A line that stays (notes, warnings). */

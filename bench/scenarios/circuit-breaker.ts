@@ -110,7 +110,7 @@ async function run(opts: ScenarioOptions): Promise<ScenarioOutput> {
   }
   const delta = statDelta(before, await host.stats!());
   const sum = phase.summary;
-  const intervals = phase.intervals.map((iv) => ({ endMs: clientT0 + iv.tMs, intervalMs: iv.intervalMs, offered: iv.offered, admitted: iv.admitted, blocked: iv.blocked, failed: iv.failed + iv.refused }));
+  const intervals = phase.intervals.map((iv) => ({ endMs: clientT0 + iv.tMs, intervalMs: iv.intervalMs, offered: iv.offered, admitted: iv.admitted, blocked: iv.blocked, failed: iv.failed + iv.refused, skipped: iv.skipped }));
   const failAt = switches.find((x) => x.mode.startsWith("failing"))?.atMs ?? null;
   const recoverAt = switches.find((x) => x.mode === "echo")?.atMs ?? null;
   const timeline = transitions(samples);
@@ -152,7 +152,7 @@ async function run(opts: ScenarioOptions): Promise<ScenarioOutput> {
       closed: findStat(delta, `sentinel.circuit_breaker.closed_resource=${resource};`) ?? findStat(delta, "sentinel.circuit_breaker.closed"),
       breakerBlocks: cbBlocks, upstreamErrors: errors, admitted: sum.admitted, blocked: sum.blocked, crossCheckMismatches: mismatches.length,
     },
-    figures: { settings: s, resource, switches, clientCrossingMs: crossing, stateSamples: samples, intervals, phase },
+    figures: { statsDelta: Object.fromEntries([...delta].filter(([k, v]) => v !== 0 && /sentinel|listener|tcp\.|cluster\./.test(k))), settings: s, resource, switches, clientCrossingMs: crossing, stateSamples: samples, intervals, phase },
     table: `${formatTable(rows)}\n\nupstream failing at ${failAt} ms, error ratio crossed ${s.threshold} (clients' view) at ${crossing} ms, breaker Open at ${firstOpen} ms` +
       `\nupstream recovered at ${recoverAt} ms, breaker Closed again at ${closedAfter} ms`,
     chart: {

@@ -73,7 +73,7 @@ async function run(opts: ScenarioOptions): Promise<ScenarioOutput> {
   return {
     summary: { maxActiveObserved: sum.maxActiveAdmitted, maxActiveFilterGauge: maxGauge, threshold: s.threshold, workers: s.concurrency,
       offeredConcurrency: s.overFactor * s.threshold, admitted: sum.admitted, blocked: sum.blocked, errors: sum.failed + sum.refused, crossCheckMismatches: mismatches.length },
-    figures: { threshold: s.threshold, workers: s.concurrency, settings: s, schedule, resource, intervals, filterActiveGauge: gauge, phase },
+    figures: { statsDelta: Object.fromEntries([...delta].filter(([k, v]) => v !== 0 && /sentinel|listener|tcp\.|cluster\./.test(k))), threshold: s.threshold, workers: s.concurrency, settings: s, schedule, resource, intervals, filterActiveGauge: gauge, phase },
     table: `${formatTable(rows)}\n\nmax admitted connections open at once: ${sum.maxActiveAdmitted} seen by the clients, ${maxGauge} by the filter's gauge (sampled every ${SAMPLE_MS} ms); threshold ${s.threshold}`,
     chart: {
       title: `Concurrency limit: ${s.overFactor}x a threshold of ${s.threshold} open connections on ${s.concurrency} workers`,

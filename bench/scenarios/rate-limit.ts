@@ -110,10 +110,10 @@ async function runRateLimit(name: "rate-limit" | "naive", opts: ScenarioOptions)
   const mismatches = phase.crossChecks.filter((c) => !c.ok).map((c) => `${c.what}: ${c.stat} = ${c.proxy} but clients saw ${c.clients}`);
   if (passStat !== sum.admitted) mismatches.push(`filter passes (sentinel.entry.pass_resource=${resource};) = ${passStat} but clients saw ${sum.admitted} admitted`);
   if (blockStat !== sum.blocked) mismatches.push(`filter flow blocks (sentinel.block.flow_resource=${resource};) = ${blockStat} but clients saw ${sum.blocked} blocked`);
-  const intervals = phase.intervals.map((iv) => ({ tMs: iv.tMs, intervalMs: iv.intervalMs, offered: iv.offered, admitted: iv.admitted, blocked: iv.blocked, failed: iv.failed + iv.refused, p99Ms: iv.latency.p99 }));
-  const rows = [["t (s)", "offered", "admitted", "blocked", "errors", "admitted / threshold"]];
+  const intervals = phase.intervals.map((iv) => ({ tMs: iv.tMs, intervalMs: iv.intervalMs, offered: iv.offered, admitted: iv.admitted, blocked: iv.blocked, failed: iv.failed + iv.refused, skipped: iv.skipped, p99Ms: iv.latency.p99 }));
+  const rows = [["t (s)", "offered", "admitted", "blocked", "errors", "client skipped", "admitted / threshold"]];
   // the short drain tail after the schedule is in the JSON, not in the table (its rate means nothing)
-  for (const iv of intervals.filter((x) => x.intervalMs >= 500)) rows.push([(iv.tMs / 1000).toFixed(1), String(iv.offered), String(iv.admitted), String(iv.blocked), String(iv.failed), (iv.admitted / s.threshold / (iv.intervalMs / 1000)).toFixed(2)]);
+  for (const iv of intervals.filter((x) => x.intervalMs >= 500)) rows.push([(iv.tMs / 1000).toFixed(1), String(iv.offered), String(iv.admitted), String(iv.blocked), String(iv.failed), String(iv.skipped), (iv.admitted / s.threshold / (iv.intervalMs / 1000)).toFixed(2)]);
   const maxR = ratios.length ? Math.round(Math.max(...ratios) * 1000) / 1000 : null;
   const minR = ratios.length ? Math.round(Math.min(...ratios) * 1000) / 1000 : null;
   const x = (iv: { tMs: number }) => round1(iv.tMs / 1000);
@@ -121,8 +121,8 @@ async function runRateLimit(name: "rate-limit" | "naive", opts: ScenarioOptions)
   const full = intervals.filter((iv) => iv.intervalMs >= 500);
   return {
     summary: { maxAdmittedRatio: maxR, minAdmittedRatio: minR, threshold: s.threshold, workers: s.concurrency, offeredFactor: s.overFactor,
-      admitted: sum.admitted, blocked: sum.blocked, errors: sum.failed + sum.refused, crossCheckMismatches: mismatches.length },
-    figures: { threshold: s.threshold, workers: s.concurrency, skew: "kernel SO_REUSEPORT hash (not steerable by the client)", workerSpread, schedule, resource, settings: s, intervals, phase },
+      admitted: sum.admitted, blocked: sum.blocked, errors: sum.failed + sum.refused, clientSkipped: sum.skipped, crossCheckMismatches: mismatches.length },
+    figures: { statsDelta: Object.fromEntries([...delta].filter(([k, v]) => v !== 0 && /sentinel|listener|tcp\.|cluster\./.test(k))), threshold: s.threshold, workers: s.concurrency, skew: "kernel SO_REUSEPORT hash (not steerable by the client)", workerSpread, schedule, resource, settings: s, intervals, phase },
     table: `${formatTable(rows)}\n\nadmitted / threshold over the ${over.length} full overloaded intervals: min ${minR}, max ${maxR}` +
       `\nworkers: ${workerSpread.map((w) => `${w.worker} ${w.connections}`).join(", ")}`,
     chart: {
