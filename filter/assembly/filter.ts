@@ -203,6 +203,7 @@ class FilterRoot extends RootContext {
       const rule = s.isolationRules[i];
       if (rule.resource != R) continue;
       slots[ni] = new SlotState(new SlotLedger(slotKey(R, ni), rule.threshold));
+      slots[ni].vmSeq = vmSeq;
       ni++;
     }
     for (let i = 0; i < s.circuitBreakerRules.length; i++) {

@@ -67,6 +67,8 @@ export class FlowState {
 /** One isolation rule: slots held by this worker, and its open connections. */
 export class SlotState {
   readonly ledger: SlotLedger;
+  /** This worker VM's id in the ledger (set once the VM identity is known). */
+  vmSeq: u32 = 0;
   held: u32 = 0;
   active: u32 = 0;
   /** Connections admitted since the previous tick: how many spare slots are worth keeping. */
@@ -78,7 +80,7 @@ export class SlotState {
 
   acquire(): bool {
     if (this.active < this.held) return true;
-    this.held += this.ledger.lease(1);
+    this.held += this.ledger.lease(this.vmSeq, 1);
     return this.active < this.held;
   }
 
@@ -91,14 +93,14 @@ export class SlotState {
     const spare = this.held - this.active;
     const keep = this.recentOpens < spare ? this.recentOpens : spare;
     const give = spare - keep;
-    if (give > 0 && this.ledger.release(give)) this.held -= give;
+    if (give > 0 && this.ledger.release(this.vmSeq, give)) this.held -= give;
     this.recentOpens = 0;
   }
 
   /** Local mode or shutdown: every held slot goes back. */
   releaseSpare(): void {
     const spare = this.held - this.active;
-    if (spare > 0 && this.ledger.release(spare)) this.held -= spare;
+    if (spare > 0 && this.ledger.release(this.vmSeq, spare)) this.held -= spare;
   }
 }
 

@@ -3,6 +3,8 @@
 // entry; a blocked connection is closed by the filter at once ("wasm_downstream_close").
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { Builder } from "flatbuffers";
+import { WorkerReport } from "../../shared-schema/gen/js/sentinel-wire.js";
 import { start, stat, admitted, finish, BUILDS } from "./helpers.ts";
 import type { Emulator, VirtualConnection } from "../../host/src/runtime/emulator.ts";
 
@@ -77,6 +79,36 @@ for (const build of BUILDS) {
     const again: VirtualConnection[] = [];
     for (let i = 0; i < 10; i++) { const c = emu.connect({ worker: 3 }); assert.ok(admitted(c), `again #${i}`); again.push(c); }
     assert.equal(admitted(emu.connect({ worker: 1 })), false);
+    emu.shutdown();
+  });
+
+  test(`isolation ${tag}: slots held by a worker VM that stopped reporting are given back by the service`, async () => {
+    const emu = await start({ doc: { resource: R, isolationRules: [{ resource: R, threshold: 4 }] }, workers: 1, build,
+      serviceDoc: { isolationRules: [{ resource: R, threshold: 4 }], workerExpiryMs: 300 } });
+    const mine = [emu.connect(), emu.connect()];
+    assert.deepEqual(mine.map(admitted), [true, true]);
+    // VM 777 reported once, leased the two other slots, then died.
+    const b = new Builder(64);
+    WorkerReport.startWorkerReport(b);
+    WorkerReport.addWorkerId(b, 777);
+    WorkerReport.addVmNonce(b, 777n << 32n);
+    WorkerReport.addSeq(b, 1n);
+    WorkerReport.finishWorkerReportBuffer(b, WorkerReport.endWorkerReport(b));
+    emu.store.enqueue(emu.store.resolveQueue("sentinel", "sentinel_reports"), b.asUint8Array());
+    const key = "sentinel/isolation/0/" + R;
+    const cur = emu.sharedData("sentinel", key)!.value;
+    const v = new DataView(cur.buffer.slice(cur.byteOffset, cur.byteOffset + cur.byteLength));
+    const n = v.getUint32(12, true);
+    v.setUint32(16 + 8 * n, 777, true);
+    v.setUint32(20 + 8 * n, 2, true);
+    v.setUint32(12, n + 1, true);
+    v.setUint32(8, v.getUint32(8, true) + 2, true);
+    emu.store.setData("sentinel", key, new Uint8Array(v.buffer), 0);
+    emu.advanceTime(25);
+    assert.equal(admitted(emu.connect()), false, "all 4 slots leased");
+    emu.advanceTime(500);
+    assert.equal(emu.logs("info").filter((l) => l.includes("isolation rule 0: gave back 2 slot(s) held by worker VM 777")).length, 1);
+    assert.deepEqual([emu.connect(), emu.connect(), emu.connect()].map(admitted), [true, true, false]);
     emu.shutdown();
   });
 

@@ -9,7 +9,8 @@ import {
 import { ERROR_COUNT } from "../../sentinel/assembly/rules/circuitbreaker";
 import { resourceHash } from "../../shared-schema/assembly/index";
 import { BreakerWord, breakerStateName, CB_CLOSED, CB_HALF_OPEN, CB_OPEN, MAX_CAS_ATTEMPTS } from "../../filter/assembly/ledger/breaker-word";
-import { breakerKey, breakerFingerprint } from "../../filter/assembly/ledger/keys";
+import { breakerKey, breakerFingerprint, slotKey } from "../../filter/assembly/ledger/keys";
+import { SlotLedger } from "../../filter/assembly/ledger/slot-ledger";
 import * as S from "./stats";
 
 /** Worker VMs tracked at once (Envoy's --concurrency plus canaries and replacements). */
@@ -23,6 +24,7 @@ export class ResourceAgg {
   readonly hash: u32;
   readonly guard: ResourceGuard;
   readonly words: StaticArray<BreakerWord>;
+  slotLedgers: StaticArray<SlotLedger> = new StaticArray<SlotLedger>(0);
   /** Word state/epoch as last synced (what the table publishes). */
   readonly wordState: StaticArray<u32>;
   readonly wordEpoch: StaticArray<u32>;
@@ -59,6 +61,40 @@ export class ResourceAgg {
     this.opened = new Counter(S.tagged(S.CB_OPENED, name));
     const words = this.words;
     for (let k = 0; k < nb; k++) words[k] = new BreakerWord(breakerKey(name, k), breakerFingerprint(guard.breakers[k].rule));
+    const ni = guard.isolations.length;
+    const slotLedgers = new StaticArray<SlotLedger>(ni);
+    for (let i = 0; i < ni; i++) slotLedgers[i] = new SlotLedger(slotKey(name, i), guard.isolations[i].rule.threshold);
+    this.slotLedgers = slotLedgers;
+  }
+
+  /**
+   * Slots held by a worker VM that stopped reporting (it trapped or was replaced) would stay leased
+   * forever and shrink the concurrency limit. A VM the service has seen report, silent for longer
+   * than expiryMs, gets its slots given back. Trade-off: a VM stalled (not dead) for that long loses
+   * its slots while its connections stay open, so the bound can be exceeded by them after it resumes.
+   */
+  reclaimOrphanSlots(nowMs: u64, expiryMs: u64, active: StaticArray<bool>, workerIds: StaticArray<u32>, lastReportMs: StaticArray<u64>): void {
+    const ledgers = this.slotLedgers;
+    for (let r = 0; r < ledgers.length; r++) {
+      const l = unchecked(ledgers[r]);
+      if (!l.load()) continue;
+      for (let e: u32 = 0; e < l.entries; e++) {
+        const seq = l.entrySeq(e);
+        let known = false, alive = false;
+        for (let i = 0; i < MAX_VMS; i++) {
+          if (unchecked(workerIds[i]) != seq) continue;
+          known = true;
+          if (unchecked(active[i]) && nowMs <= unchecked(lastReportMs[i]) + expiryMs) { alive = true; break; }
+        }
+        if (!known || alive) continue;
+        const n = l.reclaim(seq);
+        if (n > 0) {
+          log.info(P + "resource " + quote(this.name) + ": isolation rule " + r.toString() + ": gave back " + n.toString() +
+            " slot(s) held by worker VM " + seq.toString() + ", which stopped reporting");
+        }
+        break; // the table changed under the loop; the rest waits for the next tick
+      }
+    }
   }
 
   define(): void {

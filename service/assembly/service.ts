@@ -183,6 +183,7 @@ class ServiceRoot extends RootContext {
       const a = this.resources[i];
       a.syncWords();
       a.reclaimOrphanProbes(now, <u64>this.workerExpiryMs, vms.active, vms.workerId, vms.lastReportMs);
+      a.reclaimOrphanSlots(now, <u64>this.workerExpiryMs, vms.active, vms.workerId, vms.lastReportMs);
     }
     this.publish(now);
   }
