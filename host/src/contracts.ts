@@ -68,7 +68,7 @@ export interface HostConfig {
   /** bootstrap_extensions envoy.bootstrap.wasm (singleton: true). */
   wasmServices: PluginSpec[];
   statsTags: StatsTagSpec[];    // stats_config.stats_tags (tag_name + regex)
-  useAllDefaultTags: boolean;   // stats_config.use_all_default_tags (we implement none: must be false/unset)
+  useAllDefaultTags: boolean;   // stats_config.use_all_default_tags; unset is true, as in Envoy (admin/tag-extractors.ts)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -62,7 +62,7 @@ function applyLogging(levels: LogLevels, params: URLSearchParams): void {
 }
 
 export function startAdminServer(opts: AdminOptions): Promise<AdminServer> {
-  const tags: CompiledTag[] = compileStatsTags(opts.config.statsTags);
+  const tags: CompiledTag[] = compileStatsTags(opts.config.statsTags, opts.config.useAllDefaultTags);
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://admin");
     const send = (status: number, type: string, body: string) => {

@@ -4,6 +4,8 @@
 //   /stats/prometheus        text exposition with Envoy's naming rules (docs §7)
 import { MetricKind } from "../contracts.ts";
 import type { MetricSnapshot, StatsTagSpec } from "../contracts.ts";
+import { compileTagExtractors, extractTags } from "./tag-extractors.ts";
+import type { ExtractedName, TagExtractor } from "./tag-extractors.ts";
 
 /** Envoy's supported_quantiles for histogram summaries. */
 export const SUPPORTED_QUANTILES = [0, 25, 50, 75, 90, 95, 99, 99.5, 99.9, 100];
@@ -95,41 +97,16 @@ export function formatStatsJson(metrics: readonly MetricSnapshot[], filter: (nam
 
 // --- Prometheus -----------------------------------------------------------------------------------
 
-export interface CompiledTag { tagName: string; regex: RegExp }
+/** An extractor of stats_config (or one of Envoy's defaults); see tag-extractors.ts. */
+export type CompiledTag = TagExtractor;
 
-/** Compiles stats_config.stats_tags; each regex needs at least one capture group (the part removed). */
-export function compileStatsTags(tags: readonly StatsTagSpec[]): CompiledTag[] {
-  return tags.map((t, i) => {
-    let regex: RegExp;
-    try {
-      regex = new RegExp(t.regex, "d");
-    } catch (err) {
-      throw new Error(`stats_config.stats_tags[${i}].regex: invalid regex: ${(err as Error).message}`);
-    }
-    return { tagName: t.tagName, regex };
-  });
+/** stats_config.stats_tags, after Envoy's default extractors unless use_all_default_tags is false. */
+export function compileStatsTags(tags: readonly StatsTagSpec[], useAllDefaultTags = false): CompiledTag[] {
+  return compileTagExtractors(tags, useAllDefaultTags);
 }
 
-export interface ExtractedName { name: string; tags: [string, string][] }
-
-/**
- * Envoy's tag extraction: for each matching regex the first capture group is cut out of the name and
- * the second group (or the first when there is only one) is the tag value.
- */
-export function extractTags(fullName: string, tags: readonly CompiledTag[]): ExtractedName {
-  let name = fullName;
-  const out: [string, string][] = [];
-  for (const t of tags) {
-    t.regex.lastIndex = 0;
-    const m = t.regex.exec(name);
-    if (m === null || m.indices === undefined || m[1] === undefined) continue;
-    const value = m[2] ?? m[1];
-    const [start, end] = m.indices[1]!;
-    name = name.slice(0, start) + name.slice(end);
-    out.push([t.tagName, value]);
-  }
-  return { name, tags: out };
-}
+export { extractTags };
+export type { ExtractedName };
 
 const CUSTOM_NAMESPACE = "wasmcustom.";
 

@@ -78,7 +78,6 @@ const unsupportedCases: Case[] = [
   { name: "Wasm service without singleton", edit: (c) => { delete at.service(c).singleton; }, path: `${SERVICE}.singleton`, says: "set singleton: true" },
   { name: "another bootstrap extension", edit: (c) => { c.bootstrap_extensions.push({ name: "s", typed_config: { "@type": "type.googleapis.com/google.protobuf.Struct", value: {} } }); }, path: "bootstrap_extensions[1].typed_config.@type", says: "bootstrap extension google.protobuf.Struct" },
   // stats
-  { name: "use_all_default_tags true", edit: (c) => { c.stats_config.use_all_default_tags = true; }, path: "stats_config.use_all_default_tags" },
   { name: "stats_matcher", edit: (c) => { c.stats_config.stats_matcher = { reject_all: true }; }, path: "stats_config.stats_matcher" },
   { name: "fixed_value tag", edit: (c) => { c.stats_config.stats_tags[0] = { tag_name: "t", fixed_value: "v" }; }, path: "stats_config.stats_tags[0].fixed_value" },
 ];
@@ -148,7 +147,8 @@ test("subset maps the base config into HostConfig", () => {
   assert.deepEqual(cfg.listeners[0].filters[1], { kind: "tcp_proxy", statPrefix: "echo", cluster: "c0" });
   assert.deepEqual(cfg.clusters, [{ name: "c0", connectTimeoutMs: 1000, endpoints: [{ address: "127.0.0.1", port: 10001 }] }]);
   assert.deepEqual(cfg.statsTags, [{ tagName: "resource", regex: "(_resource=([^;]*);)" }]);
-  assert.equal(cfg.useAllDefaultTags, false);
+  // unset: Envoy's default, true (its built-in tag extractors run)
+  assert.equal(cfg.useAllDefaultTags, true);
   const { filter, service } = plugins(baseConfig());
   assert.equal(filter.name, "sentinel_filter");
   assert.equal(filter.rootId, "sentinel_filter");
@@ -260,4 +260,10 @@ test("subset keeps wasm filters in order before the tcp_proxy", () => {
 test("the fixture paths name the filters they point at", () => {
   // Guards the path constants every table above relies on.
   assert.throws(() => load(edited((c) => { at.wasm(c).bogus = 1; })), (e: unknown) => e instanceof ConfigError && e.fieldPath === `${WASM}.bogus`);
+});
+
+test("use_all_default_tags: unset and true mean Envoy's default extractors, false turns them off", () => {
+  assert.equal(load(edited((c) => { c.stats_config.use_all_default_tags = true; })).useAllDefaultTags, true);
+  assert.equal(load(edited((c) => { c.stats_config.use_all_default_tags = false; })).useAllDefaultTags, false);
+  assert.equal(load(edited((c) => { delete c.stats_config; })).useAllDefaultTags, true);
 });

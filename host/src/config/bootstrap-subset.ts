@@ -161,11 +161,10 @@ function readBootstrapExtension(e: Msg, path: string, refs: Refs): PluginSpec {
 }
 
 function readStatsConfig(sc: Msg | undefined): { tags: StatsTagSpec[]; useAllDefaultTags: boolean } {
-  if (sc === undefined) return { tags: [], useAllDefaultTags: false };
+  // use_all_default_tags is a BoolValue whose absence means true in Envoy (its built-in extractors).
+  if (sc === undefined) return { tags: [], useAllDefaultTags: true };
   onlyFields(sc, "stats_config", ["stats_tags", "use_all_default_tags"]);
-  if (sc.use_all_default_tags === true) {
-    throw unsupported("stats_config.use_all_default_tags", "Envoy's built-in tag extractors are not implemented; set it to false");
-  }
+  const useAllDefaultTags = sc.use_all_default_tags !== false;
   const tags = ((sc.stats_tags as Msg[] | undefined) ?? []).map((t, i) => {
     const tPath = indexPath("stats_config.stats_tags", i);
     onlyFields(t, tPath, ["tag_name", "regex"]);
@@ -188,7 +187,7 @@ function readStatsConfig(sc: Msg | undefined): { tags: StatsTagSpec[]; useAllDef
         `tag name ${JSON.stringify(t.tagName)} specified twice (also stats_config.stats_tags[${first}])`);
     }
   });
-  return { tags, useAllDefaultTags: false };
+  return { tags, useAllDefaultTags };
 }
 
 // Exported for tests that check the identification table.

@@ -119,8 +119,11 @@ describe("cli: tcp_proxy-only host, --concurrency 2", () => {
     assert.equal(badFilter.status, 400);
     const prom = await (await fetch(`${base}/stats/prometheus`)).text();
     assert.match(prom, /^# TYPE envoy_server_live gauge\nenvoy_server_live\{\} 1$/m);
-    assert.match(prom, /^# TYPE envoy_cluster_backend_upstream_cx_total counter$/m);
-    assert.match(prom, /^envoy_cluster_backend_upstream_cx_connect_ms_bucket\{le="\+Inf"\} \d+$/m);
+    // no stats_config: Envoy's default tag extractors apply (use_all_default_tags defaults to true)
+    assert.match(prom, /^# TYPE envoy_cluster_upstream_cx_total counter\nenvoy_cluster_upstream_cx_total\{envoy_cluster_name="backend"\} \d+$/m);
+    assert.match(prom, /^envoy_cluster_upstream_cx_connect_ms_bucket\{envoy_cluster_name="backend",le="\+Inf"\} \d+$/m);
+    assert.match(prom, new RegExp(`^envoy_listener_worker_downstream_cx_total\\{envoy_worker_id="0",envoy_listener_address="127\\.0\\.0\\.1_${listenerPort}"\\} \\d+$`, "m"));
+    assert.match(prom, /^envoy_tcp_downstream_cx_total\{envoy_tcp_prefix="tcp_in"\} \d+$/m);
     assert.equal((await fetch(`${base}/quitquitquit`)).status, 405, "GET must not stop the server");
     assert.equal((await fetch(`${base}/no_such_thing`)).status, 404);
   });
