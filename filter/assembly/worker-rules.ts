@@ -38,11 +38,18 @@ export class FlowState {
     this.attempts = 0;
   }
 
-  /** Tokens wanted for the next tick: the demand rate of the previous bucket over one tick, at least 1. */
-  want(): u32 {
-    const perTick = (<u64>this.prevAttempts * <u64>this.tickMs + <u64>this.ledger.bucketLenMs - 1) / <u64>this.ledger.bucketLenMs;
-    // Demand seen so far in this bucket counts too (a burst right after an idle bucket).
-    const sofar = <u64>this.attempts;
+  /**
+   * Tokens wanted for the next tick: the local arrival rate over one tick, from the previous bucket
+   * or from this bucket so far (whichever is higher; a burst after an idle bucket shows only in the
+   * latter), at least 1.
+   */
+  want(nowMs: u64): u32 {
+    const tick = <u64>this.tickMs;
+    const len = <u64>this.ledger.bucketLenMs;
+    const perTick = (<u64>this.prevAttempts * tick + len - 1) / len;
+    const elapsed = nowMs - this.leaseBucket;
+    const span = elapsed > tick ? elapsed : tick;
+    const sofar = (<u64>this.attempts * tick + span - 1) / span;
     let w = perTick > sofar ? perTick : sofar;
     if (w < 1) w = 1;
     return w > 65536 ? 65536 : <u32>w;
@@ -53,7 +60,7 @@ export class FlowState {
     this.roll(nowMs);
     this.attempts++;
     if (this.used < this.leased) return true;
-    const g = this.ledger.lease(nowMs, this.want(), LEASE_SHARE_DIVISOR);
+    const g = this.ledger.lease(nowMs, this.want(nowMs), LEASE_SHARE_DIVISOR);
     this.leased += g;
     return this.used < this.leased;
   }
