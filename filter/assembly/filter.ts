@@ -398,7 +398,11 @@ class FilterRoot extends RootContext {
     m.active.add(-1);
     if (c.mode == MODE_GLOBAL) {
       const slots = this.slots;
-      for (let i = 0; i < slots.length; i++) unchecked(slots[i]).release();
+      for (let i = 0; i < slots.length; i++) {
+        const sl = unchecked(slots[i]);
+        sl.release();
+        if (this.draining) sl.releaseSpare(); // no tick gives it back any more
+      }
       for (let k = 0; k < breakers.length; k++) {
         const b = unchecked(breakers[k]);
         b.onComplete(now, b.isBad(rt, failed), ((c.probeMask >> <u64>k) & 1) != 0);
@@ -419,6 +423,21 @@ class FilterRoot extends RootContext {
       breakerStateName(t.from) + " -> " + breakerStateName(t.to) +
       (t.to == CB_HALF_OPEN ? " (probe admitted on worker VM " + vmSeq.toString() + ")" : " (probe completed on worker VM " + vmSeq.toString() + ")"));
     t.happened = false;
+  }
+
+  /** The plugin is going away (listener removed, configuration replaced): hand back what it holds. */
+  draining: bool = false;
+
+  onDone(): bool {
+    this.draining = true;
+    const now = nowMs();
+    for (let i = 0; i < this.flows.length; i++) {
+      const f = unchecked(this.flows[i]);
+      if (f.leased > f.used) { f.ledger.giveBack(f.leaseBucket, f.leased - f.used); f.leased = f.used; }
+    }
+    for (let i = 0; i < this.slots.length; i++) unchecked(this.slots[i]).releaseSpare();
+    if (this.configured) this.report(now);
+    return true;
   }
 
   // ---- tick: decision table, ledgers housekeeping, report ------------------------------------

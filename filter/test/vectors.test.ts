@@ -112,6 +112,20 @@ for (const build of BUILDS) {
     emu.shutdown();
   });
 
+  test(`isolation ${tag}: a plugin that goes away (on_done) gives back the slots it does not use`, async () => {
+    const emu = await start({ doc: { resource: R, isolationRules: [{ resource: R, threshold: 5 }] }, workers: 2, build });
+    const cs = [1, 2, 1, 2].map((w) => emu.connect({ worker: w }));
+    cs[0].clientClose();
+    cs[1].clientClose();
+    const leased = () => {
+      const v = emu.sharedData("sentinel", "sentinel/isolation/0/" + R)!.value;
+      return new DataView(v.buffer, v.byteOffset, v.byteLength).getUint32(8, true);
+    };
+    assert.equal(leased(), 4, "2 open + 2 spares");
+    emu.shutdown();
+    assert.equal(leased(), 2, "the spares went back; the open connections keep theirs until they end");
+  });
+
   test(`isolation ${tag}: active connections never exceed the threshold under random open/close on 4 workers`, async () => {
     const emu = await start({ doc: { resource: R, isolationRules: [{ resource: R, threshold: 7 }] }, workers: 4, build });
     const open: VirtualConnection[] = [];
