@@ -64,8 +64,32 @@ function configVariant(key: string, label: string, configRel: string, transform?
   };
 }
 
-/** envoy-configs/envoy.yaml as shipped: the Sentinel filter and the singleton service. */
-export const hostBothModules = configVariant("host-both", "host, filter + service", "envoy-configs/envoy.yaml");
+/** Rule thresholds no benchmark reaches, so rules are evaluated on every connection but never block. */
+export const UNREACHABLE = { flow: 1e9, isolation: 1_000_000 };
+
+/** Raises every flow and isolation threshold in a Sentinel JSON document to UNREACHABLE. */
+export function unreachableRules(json: string): string {
+  const doc = JSON.parse(json) as Record<string, unknown>;
+  for (const r of (doc.flowRules ?? []) as Array<Record<string, unknown>>) r.threshold = UNREACHABLE.flow;
+  for (const r of (doc.isolationRules ?? []) as Array<Record<string, unknown>>) r.threshold = UNREACHABLE.isolation;
+  return JSON.stringify(doc);
+}
+
+/**
+ * envoy-configs/envoy.yaml: the Sentinel filter and the singleton service with the shipped rules,
+ * their thresholds raised out of reach (a conn/s measurement must measure the modules' cost, not
+ * the limit the shipped rules set). Circuit-breaker rules are kept: an echo upstream never trips them.
+ */
+export const hostBothModules = configVariant("host-both", "host, filter + service", "envoy-configs/envoy.yaml", (doc) => {
+  for (const l of doc.static_resources?.listeners ?? []) for (const fc of l.filter_chains ?? []) for (const f of fc.filters ?? []) {
+    const conf = f.name === "envoy.filters.network.wasm" ? f.typed_config?.config?.configuration : undefined;
+    if (conf && typeof conf.value === "string") conf.value = unreachableRules(conf.value);
+  }
+  for (const ext of doc.bootstrap_extensions ?? []) {
+    const conf = ext.typed_config?.config?.configuration;
+    if (conf && typeof conf.value === "string") conf.value = unreachableRules(conf.value);
+  }
+});
 
 /**
  * The filter alone with no rules: envoy.yaml without the service, the filter's JSON configuration
