@@ -113,6 +113,7 @@ class FilterRoot extends RootContext {
   readonly cxTotal: Counter = new Counter(S.CX_TOTAL);
   readonly cxActive: Gauge = new Gauge(S.CX_ACTIVE);
   cfg: FilterConfig = new FilterConfig();
+  firstByteRt: bool = false;
   configBytes: Uint8Array = new Uint8Array(0);
   configured: bool = false;
   m: ResourceMetrics | null = null;
@@ -155,6 +156,7 @@ class FilterRoot extends RootContext {
       return false;
     }
     this.cfg = cfg;
+    this.firstByteRt = cfg.rtMode == RT_FIRST_BYTE;
     const copy = new Uint8Array(input.length);
     copy.set(input);
     this.configBytes = copy;
@@ -385,8 +387,8 @@ class FilterRoot extends RootContext {
 
   /** Sentinel's exit for an admitted connection. `peer`: how the downstream closed (Unknown if never seen). */
   complete(c: FilterConnection, now: u64, peer: u32): void {
-    const rt = c.rtMs(now, this.cfg.rtMode == RT_FIRST_BYTE);
-    const failed = c.firstUpMs == 0 && (c.upstreamClosed || peer == PeerType.Local);
+    const rt = c.rtMs(now, this.firstByteRt);
+    const failed = !c.upstreamByte && (c.upstreamClosed || peer == PeerType.Local);
     const breakers = this.breakers;
     let slowMask: u64 = 0;
     for (let k = 0; k < breakers.length; k++) if (rt > unchecked(breakers[k]).maxAllowedRtMs) slowMask |= (<u64>1) << <u64>k;
@@ -500,6 +502,7 @@ class FilterConnection extends TcpContext {
   completed: bool = false;
   mode: u8 = MODE_GLOBAL;
   upstreamClosed: bool = false;
+  upstreamByte: bool = false;
   localGeneration: u32 = 0;
   startMs: u64 = 0;
   firstDownMs: u64 = 0;
@@ -531,12 +534,16 @@ class FilterConnection extends TcpContext {
 
   onDownstreamData(length: u32, endOfStream: bool): u32 {
     if (this.blocked) return FilterStatus.StopIteration;
-    if (this.firstDownMs == 0 && length > 0) this.firstDownMs = nowMs();
+    // Byte times matter only for first-byte RT: lifetime RT spends no clock read here.
+    if (this.firstDownMs == 0 && length > 0 && this.filterRoot.firstByteRt) this.firstDownMs = nowMs();
     return FilterStatus.Continue;
   }
 
   onUpstreamData(length: u32, endOfStream: bool): u32 {
-    if (this.firstUpMs == 0 && length > 0) this.firstUpMs = nowMs();
+    if (!this.upstreamByte && length > 0) {
+      this.upstreamByte = true;
+      if (this.filterRoot.firstByteRt) this.firstUpMs = nowMs();
+    }
     return FilterStatus.Continue;
   }
 
@@ -571,6 +578,7 @@ class FilterConnection extends TcpContext {
     this.completed = false;
     this.mode = MODE_GLOBAL;
     this.upstreamClosed = false;
+    this.upstreamByte = false;
     this.localGeneration = 0;
     this.startMs = 0;
     this.firstDownMs = 0;
