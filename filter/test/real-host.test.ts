@@ -5,6 +5,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
+import net from "node:net";
 import { join } from "node:path";
 import { startEchoUpstream, type EchoUpstream } from "../../host/src/network/echo-upstream.ts";
 import { REPO_ROOT, scenarioWithPorts, spawnHost, waitReady, type HostProcess } from "../../host/test/e2e/host-process.ts";
@@ -108,5 +109,53 @@ describe("real host, 2 workers: a refusing upstream opens the breaker process-wi
     assert.equal(stats.get(name("sentinel.block.circuit_breaking")), 10);
     assert.equal(stats.get(name("sentinel.circuit_breaker.state")), 2);
     assert.equal([...host.stderr().matchAll(/circuit breaker rule 0 Closed -> Open/g)].length, 1);
+  });
+});
+
+describe("real host, 2 workers: a slow upstream trips a SlowRequestRatio breaker on first-byte RT", { skip: !BUILT && "run `npm run build` first" }, () => {
+  let host: HostProcess;
+  let adminPort: number;
+  let listenerPort: number;
+  let slow: net.Server;
+
+  before(async () => {
+    // Answers every request 120 ms after its first byte: slow against maxAllowedRtMs 50.
+    slow = net.createServer({ allowHalfOpen: true }, (s) => {
+      s.once("data", (d) => setTimeout(() => { s.end(d); }, 120));
+      s.on("error", () => {});
+    });
+    await new Promise<void>((r) => slow.listen(0, "127.0.0.1", () => r()));
+    const slowPort = (slow.address() as net.AddressInfo).port;
+    adminPort = await freePort();
+    listenerPort = await freePort();
+    const path = await scenarioWithPorts("envoy-configs/envoy.yaml", { adminPort, listenerPort, upstreamPort: slowPort }, (doc) => {
+      const cfg = doc.static_resources.listeners[0].filter_chains[0].filters[0].typed_config.config.configuration;
+      cfg.value = JSON.stringify({
+        resource: R, rtMode: "firstByte",
+        circuitBreakerRules: [{ resource: R, strategy: "SlowRequestRatio", maxAllowedRtMs: 50, threshold: 0.5, minRequestAmount: 5,
+          statIntervalMs: 10000, retryTimeoutMs: 60000 }],
+      });
+    });
+    host = spawnHost(["-c", path, "--concurrency", "2"]);
+    await waitReady(host, adminPort);
+  });
+
+  after(async () => {
+    await host?.kill();
+    await new Promise<void>((r) => slow.close(() => r()));
+  });
+
+  test("5 answered-but-slow connections open it; later connections are closed without reaching the upstream", async () => {
+    const payload = Buffer.from("ping");
+    const first = await Promise.all(Array.from({ length: 5 }, () => tryExchange(listenerPort, payload)));
+    assert.deepEqual(first, Array(5).fill(true), "slow, but answered");
+    const name = (n: string) => `wasmcustom.${n}_resource=${R};`;
+    await pollUntil("the service to open the breaker", async () => ((await adminStats(adminPort)).get(name("sentinel.circuit_breaker.state")) === 2 ? true : undefined));
+    await new Promise((r) => setTimeout(r, 100));
+    const later = await Promise.all(Array.from({ length: 6 }, () => tryExchange(listenerPort, payload)));
+    assert.deepEqual(later, Array(6).fill(false));
+    const stats = await adminStats(adminPort);
+    assert.equal(stats.get(name("sentinel.entry.error")) ?? 0, 0, "slow is not an error");
+    assert.equal(stats.get(name("sentinel.block.circuit_breaking")), 6);
   });
 });
