@@ -4,8 +4,8 @@
 // (ledger/), breakers through one shared state word per rule; the singleton service aggregates the
 // per-tick WorkerReports and publishes the DecisionTable. Design and error bounds: filter/README.md.
 import {
-  registerRootContext, BaseContext, RootContext, TcpContext, FilterStatus, LogLevel, PeerType, Counter, Gauge, Histogram, log,
-  nowMs, nowNs, getSharedData, setSharedData, resolveSharedQueue, enqueueSharedQueueBytes, lastStatus, WasmResult,
+  registerRootContext, BaseContext, RootContext, TcpContext, FilterStatus, LogLevel, PeerType, Counter, Gauge, log,
+  nowMs, setSharedData, resolveSharedQueue, enqueueSharedQueueBytes, WasmResult,
 } from "../../abi/assembly";
 import {
   ResourceGuard, bindStat, STAT_STANDALONE, BLOCK_NONE, BLOCK_FLOW, BLOCK_ISOLATION, BLOCK_CIRCUIT_BREAKING,
@@ -20,24 +20,18 @@ import {
 import { FlowLedger } from "./ledger/flow-ledger";
 import { SlotLedger } from "./ledger/slot-ledger";
 import { BreakerWord, breakerStateName, CB_CLOSED, CB_HALF_OPEN, CB_OPEN } from "./ledger/breaker-word";
-import { CREATE_CAS } from "./ledger/cas";
-import { flowKey, slotKey, breakerKey, breakerFingerprint, rulesKey, VM_SEQ_KEY, REPORTS_QUEUE } from "./ledger/keys";
+import { flowKey, slotKey, breakerKey, breakerFingerprint, rulesKey, REPORTS_QUEUE } from "./ledger/keys";
+import { vmSeq, vmNonce, ensureVmIdentity } from "./identity";
+import { ResourceMetrics } from "./resource-metrics";
 import { FlowState, SlotState, BreakerState, Transition } from "./worker-rules";
 import { ResourceCounts, ReportWriter, REASON_FLOW, REASON_ISOLATION, REASON_CIRCUIT_BREAKING, REASON_STALE_FALLBACK } from "./report";
 import { DecisionView } from "./decisions";
+import { FilterConnection } from "./connection";
+import { BLOCK_STALE, MODE_GLOBAL, MODE_LOCAL, MODE_OPEN } from "./modes";
 
 export const ROOT_ID: string = "sentinel_filter";
 const P: string = "sentinel_filter: ";
 
-// @ts-ignore: decorator
-@inline const BLOCK_STALE: i32 = 16;
-// How a connection was admitted (what its exit must undo).
-// @ts-ignore: decorator
-@inline const MODE_GLOBAL: u8 = 0;
-// @ts-ignore: decorator
-@inline const MODE_LOCAL: u8 = 1;
-// @ts-ignore: decorator
-@inline const MODE_OPEN: u8 = 2;
 /** A worker with nothing to report still reports this often, so the service sees it alive. */
 // @ts-ignore: decorator
 @inline const HEARTBEAT_MS: u64 = 250;
@@ -50,66 +44,12 @@ const P: string = "sentinel_filter: ";
 // @ts-ignore: decorator
 @inline const MAX_POOLED: i32 = 4096;
 
-// ---- VM identity: a process-wide sequence number from shared data (the canary takes one too) ----
-
-let vmSeq: u32 = 0;
-let vmNonce: u64 = 0;
-
-function ensureVmIdentity(): void {
-  if (vmSeq != 0) return;
-  for (let attempt = 0; attempt < 16 && vmSeq == 0; attempt++) {
-    const r = getSharedData(VM_SEQ_KEY);
-    const v = r.value;
-    const found = v !== null && v.byteLength == 4;
-    const cur: u32 = found ? load<u32>(changetype<usize>(v)) : 0;
-    const next = new ArrayBuffer(4);
-    store<u32>(changetype<usize>(next), cur + 1);
-    const s = setSharedData(VM_SEQ_KEY, next, found ? r.cas : CREATE_CAS);
-    if (s == WasmResult.Ok) vmSeq = cur + 1;
-  }
-  const ns = nowNs();
-  if (vmSeq == 0) vmSeq = (<u32>ns) | 0x80000000; // shared data unusable: any distinct-enough id
-  vmNonce = (<u64>vmSeq << 32) | (ns & 0xffffffff);
-}
-
 function gcd(a: u64, b: u64): u64 {
   while (b != 0) { const t = a % b; a = b; b = t; }
   return a;
 }
 
-class ResourceMetrics {
-  pass: Counter; complete: Counter; error: Counter; active: Gauge; rt: Histogram;
-  blockFlow: Counter; blockIsolation: Counter; blockBreaker: Counter; blockStale: Counter;
-  fallbackDecisions: Counter; fallbackActive: Gauge;
-  opened: Counter; halfOpened: Counter; closed: Counter; internalError: Counter;
-
-  constructor(r: string) {
-    this.pass = new Counter(S.tagged(S.PASS, r));
-    this.complete = new Counter(S.tagged(S.COMPLETE, r));
-    this.error = new Counter(S.tagged(S.ERROR, r));
-    this.active = new Gauge(S.tagged(S.ACTIVE, r));
-    this.rt = new Histogram(S.tagged(S.RT_MS, r));
-    this.blockFlow = new Counter(S.tagged(S.BLOCK_FLOW, r));
-    this.blockIsolation = new Counter(S.tagged(S.BLOCK_ISOLATION, r));
-    this.blockBreaker = new Counter(S.tagged(S.BLOCK_CIRCUIT_BREAKING, r));
-    this.blockStale = new Counter(S.tagged(S.BLOCK_STALE, r));
-    this.fallbackDecisions = new Counter(S.tagged(S.FALLBACK_DECISIONS, r));
-    this.fallbackActive = new Gauge(S.tagged(S.FALLBACK_ACTIVE, r));
-    this.opened = new Counter(S.tagged(S.CB_OPENED, r));
-    this.halfOpened = new Counter(S.tagged(S.CB_HALF_OPENED, r));
-    this.closed = new Counter(S.tagged(S.CB_CLOSED_COUNT, r));
-    this.internalError = new Counter(S.INTERNAL_ERROR);
-  }
-
-  define(): void {
-    this.pass.define(); this.complete.define(); this.error.define(); this.active.define(); this.rt.define();
-    this.blockFlow.define(); this.blockIsolation.define(); this.blockBreaker.define(); this.blockStale.define();
-    this.fallbackDecisions.define(); this.fallbackActive.define();
-    this.opened.define(); this.halfOpened.define(); this.closed.define(); this.internalError.define();
-  }
-}
-
-class FilterRoot extends RootContext {
+export class FilterRoot extends RootContext {
   readonly cxTotal: Counter = new Counter(S.CX_TOTAL);
   readonly cxActive: Gauge = new Gauge(S.CX_ACTIVE);
   cfg: FilterConfig = new FilterConfig();
@@ -494,114 +434,6 @@ function fallbackName(f: i32): string {
   if (f == FALLBACK_FAIL_OPEN) return "failOpen";
   if (f == FALLBACK_FAIL_CLOSED) return "failClosed";
   return "local (thresholds / workers)";
-}
-
-class FilterConnection extends TcpContext {
-  admitted: bool = false;
-  blocked: bool = false;
-  completed: bool = false;
-  mode: u8 = MODE_GLOBAL;
-  upstreamClosed: bool = false;
-  upstreamByte: bool = false;
-  localGeneration: u32 = 0;
-  startMs: u64 = 0;
-  firstDownMs: u64 = 0;
-  firstUpMs: u64 = 0;
-  probeMask: u64 = 0;
-  blockRule: i32 = 0;
-  blockSnapshot: f64 = 0;
-
-  @inline get filterRoot(): FilterRoot { return changetype<FilterRoot>(this.root); }
-
-  onNewConnection(): u32 {
-    const root = this.filterRoot;
-    root.cxTotal.increment(1);
-    root.cxActive.add(1);
-    if (log.enabled(LogLevel.Debug)) log.debug(P + "new connection " + this.id.toString());
-    const now = nowMs();
-    this.startMs = now;
-    const t = root.decide(this, now);
-    if (t == BLOCK_NONE) {
-      this.admitted = true;
-      root.onAdmitted(this, now);
-      return FilterStatus.Continue;
-    }
-    this.blocked = true;
-    root.onBlocked(this, t, now);
-    this.closeDownstream();
-    return FilterStatus.StopIteration;
-  }
-
-  onDownstreamData(length: u32, endOfStream: bool): u32 {
-    if (this.blocked) return FilterStatus.StopIteration;
-    // Byte times matter only for first-byte RT: lifetime RT spends no clock read here.
-    if (this.firstDownMs == 0 && length > 0 && this.filterRoot.firstByteRt) this.firstDownMs = nowMs();
-    return FilterStatus.Continue;
-  }
-
-  onUpstreamData(length: u32, endOfStream: bool): u32 {
-    if (!this.upstreamByte && length > 0) {
-      this.upstreamByte = true;
-      if (this.filterRoot.firstByteRt) this.firstUpMs = nowMs();
-    }
-    return FilterStatus.Continue;
-  }
-
-  onUpstreamClose(peer: u32): void {
-    this.upstreamClosed = true;
-  }
-
-  onDownstreamClose(peer: u32): void {
-    this.finish(peer);
-  }
-
-  onDone(): bool {
-    this.finish(PeerType.Unknown);
-    return true;
-  }
-
-  onDelete(): void {
-    this.finish(PeerType.Unknown);
-    const root = this.filterRoot;
-    root.cxActive.add(-1);
-    // The dispatcher has forgotten this id: no callback reaches this object until it is reused.
-    root.recycle(this);
-  }
-
-  /** Makes a recycled context the context of connection `id`, as if new. */
-  reuse(id: u32): void {
-    // BaseContext.id is readonly to module code; the dispatcher only reads it, so rebinding a context
-    // it no longer knows is safe.
-    store<u32>(changetype<usize>(this) + offsetof<BaseContext>("id"), id);
-    this.admitted = false;
-    this.blocked = false;
-    this.completed = false;
-    this.mode = MODE_GLOBAL;
-    this.upstreamClosed = false;
-    this.upstreamByte = false;
-    this.localGeneration = 0;
-    this.startMs = 0;
-    this.firstDownMs = 0;
-    this.firstUpMs = 0;
-    this.probeMask = 0;
-    this.blockRule = 0;
-    this.blockSnapshot = 0;
-  }
-
-  private finish(peer: u32): void {
-    if (!this.admitted || this.completed) return;
-    this.completed = true;
-    this.filterRoot.complete(this, nowMs(), peer);
-  }
-
-  /** Lifetime: accept to close. First byte: first downstream byte (or accept, if the upstream speaks first) to first upstream byte. */
-  rtMs(now: u64, firstByte: bool): u64 {
-    if (!firstByte) return now > this.startMs ? now - this.startMs : 0;
-    let from = this.startMs;
-    if (this.firstDownMs != 0 && (this.firstUpMs == 0 || this.firstDownMs <= this.firstUpMs)) from = this.firstDownMs;
-    const to = this.firstUpMs != 0 ? this.firstUpMs : now;
-    return to > from ? to - from : 0;
-  }
 }
 
 /** Registers the filter's root context factory under ROOT_ID. No hostcall: safe at top level. */
