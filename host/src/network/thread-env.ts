@@ -1,7 +1,7 @@
 // ThreadEnv for a real thread (main = 0, workers 1..N): clocks, timers, logging through the LogSink,
 // and queue-ready notifications routed to the owner's thread by `route`.
 import type { QueueOwner, SharedStoreApi, ThreadEnv } from "../contracts.ts";
-import type { LogSink } from "../log/log-sink.ts";
+import { LOG_COMPONENTS, type LogSink } from "../log/log-sink.ts";
 
 const SRC = "host/src/runtime";
 
@@ -13,20 +13,25 @@ export class RealThreadEnv implements ThreadEnv {
   private readonly sink: LogSink;
   private readonly route: QueueReadyRoute;
   // Wall time = wall clock at start + monotonic elapsed: ns resolution without float rounding.
-  private readonly wallBaseNs: bigint;
-  private readonly monoBaseNs: bigint;
+  // Kept as one offset so a reading costs one BigInt addition.
+  private readonly wallMinusMonoNs: bigint;
+  /** The shared per-component levels (LogLevels' SharedArrayBuffer) and the wasm slot in it. */
+  private readonly levels: Int32Array;
+  private readonly wasmSlot: number;
 
   constructor(threadId: number, store: SharedStoreApi, sink: LogSink, route: QueueReadyRoute) {
     this.threadId = threadId;
     this.store = store;
     this.sink = sink;
     this.route = route;
-    this.monoBaseNs = process.hrtime.bigint();
-    this.wallBaseNs = BigInt(Date.now()) * 1_000_000n;
+    const monoBaseNs = process.hrtime.bigint();
+    this.wallMinusMonoNs = BigInt(Date.now()) * 1_000_000n - monoBaseNs;
+    this.levels = new Int32Array(sink.levels.buffer);
+    this.wasmSlot = LOG_COMPONENTS.indexOf("wasm");
   }
 
   wallTimeNs(): bigint {
-    return this.wallBaseNs + (process.hrtime.bigint() - this.monoBaseNs);
+    return process.hrtime.bigint() + this.wallMinusMonoNs;
   }
 
   monotonicNs(): bigint {
@@ -45,8 +50,10 @@ export class RealThreadEnv implements ThreadEnv {
     this.route(owner, token);
   }
 
+  // Read on every host<->VM call (the trace check): one shared-memory load instead of a lookup by
+  // component name. Same word LogLevels.levelOf("wasm") reads, so POST /logging applies at once.
   wasmLogLevel(): number {
-    return this.sink.levelOf("wasm");
+    return Atomics.load(this.levels, this.wasmSlot);
   }
 
   emitLog(level: number, component: string, line: string): void {

@@ -23,6 +23,7 @@ export interface RootStart { root: Context; ok: boolean; stage: "start" | "confi
 export class HostTrap extends Error {}
 
 let nextInstanceSeq = 1;
+type WasmFn = (...args: unknown[]) => unknown;
 const DECODER = new TextDecoder();
 
 /** Envoy's metric id scheme: low two bits are the kind, ids step by 4 (docs §7). */
@@ -42,6 +43,8 @@ export class Vm implements AbiHost {
   failMessage = "";
 
   #exports: Record<string, any> = {};
+  /** The exported functions by name, looked up once: call() and has() run per callback. */
+  #fns = new Map<string, WasmFn>();
   #memory: WebAssembly.Memory | undefined;
   #allowed: ReadonlySet<string> | null = null;
   #contexts = new Map<number, Context>();
@@ -99,6 +102,7 @@ export class Vm implements AbiHost {
     try {
       const instance = new WebAssembly.Instance(this.module.module, imports);
       this.#exports = instance.exports as Record<string, any>;
+      for (const [name, v] of Object.entries(this.#exports)) if (typeof v === "function") this.#fns.set(name, v as WasmFn);
       if (!this.#memory) this.#memory = Object.values(this.#exports).find((v) => v instanceof WebAssembly.Memory);
     } catch (e) {
       this.#stack.pop();
@@ -128,42 +132,94 @@ export class Vm implements AbiHost {
     }
   }
 
+  /**
+   * The import a module calls. Host functions run several times per connection, so the common
+   * arities get a closure with fixed parameters (no rest array, no spread); tracing and the start-up
+   * allowlist take the general path, checked with one level read per call.
+   */
   #hostFunction(key: string): (...args: any[]) => any {
     const def = this.module.hostFunctions.get(key);
     if (!def) throw new Error(`internal: import ${key} passed the load check but has no host function`);
+    const impl = def.impl;
     const i32 = def.params.map((t) => t === "i32");
-    return (...args: any[]) => {
-      for (let i = 0; i < args.length; i++) if (i32[i]) args[i] = args[i] >>> 0;
-      // cpp-host logs every host call at wasm:trace, before the allowlist check.
-      const trace = this.env.wasmLogLevel() === LogLevel.trace;
-      if (trace) this.#trace(`[vm->host] ${key}(${printArgs(args)})`);
-      if (this.#allowed && !this.#allowed.has(key)) throw new HostTrap("restricted_callback");
-      const r = def.impl(this, ...args);
-      if (trace) this.#trace(`[vm<-host] ${key} return: ${r === undefined ? "void" : r >>> 0}`);
-      return r;
-    };
+    // i32 arguments arrive signed; host functions take pointers and sizes unsigned.
+    const u = (v: any, isI32: boolean) => (isI32 ? v >>> 0 : v);
+    const [t0, t1, t2, t3, t4] = i32;
+    const slow = (args: any[]) => this.#hostCallSlow(key, impl, args);
+    switch (i32.length) {
+      case 0: return () => (this.#plainHostCall() ? impl(this) : slow([]));
+      case 1: return (a: any) => {
+        a = u(a, t0);
+        return this.#plainHostCall() ? impl(this, a) : slow([a]);
+      };
+      case 2: return (a: any, b: any) => {
+        a = u(a, t0); b = u(b, t1);
+        return this.#plainHostCall() ? impl(this, a, b) : slow([a, b]);
+      };
+      case 3: return (a: any, b: any, c: any) => {
+        a = u(a, t0); b = u(b, t1); c = u(c, t2);
+        return this.#plainHostCall() ? impl(this, a, b, c) : slow([a, b, c]);
+      };
+      case 4: return (a: any, b: any, c: any, d: any) => {
+        a = u(a, t0); b = u(b, t1); c = u(c, t2); d = u(d, t3);
+        return this.#plainHostCall() ? impl(this, a, b, c, d) : slow([a, b, c, d]);
+      };
+      case 5: return (a: any, b: any, c: any, d: any, e: any) => {
+        a = u(a, t0); b = u(b, t1); c = u(c, t2); d = u(d, t3); e = u(e, t4);
+        return this.#plainHostCall() ? impl(this, a, b, c, d, e) : slow([a, b, c, d, e]);
+      };
+      default: return (...args: any[]) => {
+        for (let i = 0; i < args.length; i++) if (i32[i]) args[i] = args[i] >>> 0;
+        return slow(args);
+      };
+    }
+  }
+
+  /** No allowlist in force and wasm:trace off: the host function runs with nothing around it. */
+  #plainHostCall(): boolean {
+    return this.#allowed === null && this.env.wasmLogLevel() !== LogLevel.trace;
+  }
+
+  #hostCallSlow(key: string, impl: (h: Vm, ...args: any[]) => any, args: any[]): any {
+    // cpp-host logs every host call at wasm:trace, before the allowlist check.
+    const trace = this.env.wasmLogLevel() === LogLevel.trace;
+    if (trace) this.#trace(`[vm->host] ${key}(${printArgs(args)})`);
+    if (this.#allowed && !this.#allowed.has(key)) throw new HostTrap("restricted_callback");
+    const r = impl(this, ...args);
+    if (trace) this.#trace(`[vm<-host] ${key} return: ${r === undefined ? "void" : r >>> 0}`);
+    return r;
   }
 
   has(name: string): boolean {
-    return typeof this.#exports[name] === "function";
+    return this.#fns.has(name);
   }
 
   /**
    * Calls an export for a context. Returns the i32 result (0 for void), or undefined when the export
    * is missing, the VM has failed, or the call trapped (then the VM is failed).
    */
-  call(name: string, ctx: Context, ...args: number[]): number | undefined {
+  // Fixed parameters rather than ...args: this runs for every callback of every connection. Every
+  // proxy_on_* export takes at most 5 arguments; the export is called with exactly its own arity.
+  call(name: string, ctx: Context, a?: number, b?: number, c?: number, d?: number, e?: number): number | undefined {
     if (this.failed || this.#destroyed) return undefined;
-    const fn = this.#exports[name];
-    if (typeof fn !== "function") return undefined;
+    const fn = this.#fns.get(name);
+    if (fn === undefined) return undefined;
     const savedEffective = this.#effectiveId;
     this.#effectiveId = 0;
     this.#stack.push(ctx);
     this.#depth++;
     try {
       const trace = this.env.wasmLogLevel() === LogLevel.trace;
-      if (trace) this.#trace(`[host->vm] ${name}(${printArgs(args)})`);
-      const r = fn(...args);
+      if (trace) this.#trace(`[host->vm] ${name}(${printArgs(passedArgs(a, b, c, d, e))})`);
+      let r: unknown;
+      switch (fn.length) {
+        case 0: r = fn(); break;
+        case 1: r = fn(a); break;
+        case 2: r = fn(a, b); break;
+        case 3: r = fn(a, b, c); break;
+        case 4: r = fn(a, b, c, d); break;
+        default: r = fn(a, b, c, d, e); break;
+      }
       if (trace) this.#trace(`[host<-vm] ${name} return: ${typeof r === "number" ? r >>> 0 : "void"}`);
       return typeof r === "number" ? r >>> 0 : 0;
     } catch (e) {
@@ -350,16 +406,24 @@ export class Vm implements AbiHost {
   // ---------------------------------------------------------------------------------------------
   // memory (all pointers are u32; anything outside the memory is InvalidMemoryAccess)
 
-  // Views over the memory, rebuilt only when memory.grow() replaced the buffer.
+  // Views over the memory, rebuilt only when memory.grow() replaced the buffer. Growing a non-shared
+  // memory detaches the old ArrayBuffer (its views read length 0), so a non-empty view is current
+  // without asking memory.buffer, a getter that costs more than the host function it serves. A
+  // shared memory keeps its old buffer on grow: then the buffer is compared on every access.
   #view: Uint8Array = new Uint8Array(0);
   #dv: DataView = new DataView(new ArrayBuffer(0));
+  #sharedMemory = false;
 
   #bytes(): Uint8Array | undefined {
+    const view = this.#view;
+    if (view.length !== 0 && !this.#sharedMemory) return view;
     const mem = this.#memory;
     if (!mem) return undefined;
-    if (this.#view.buffer !== mem.buffer) {
-      this.#view = new Uint8Array(mem.buffer);
-      this.#dv = new DataView(mem.buffer);
+    const buf = mem.buffer;
+    if (view.buffer !== buf) {
+      this.#sharedMemory = typeof SharedArrayBuffer === "function" && buf instanceof SharedArrayBuffer;
+      this.#view = new Uint8Array(buf);
+      this.#dv = new DataView(buf);
     }
     return this.#view;
   }
@@ -392,7 +456,7 @@ export class Vm implements AbiHost {
   writeU64(ptr: number, v: bigint): boolean {
     const mem = this.#bytes();
     if (!mem || ptr + 8 > mem.length) return false;
-    this.#dv.setBigUint64(ptr, BigInt.asUintN(64, v), true);
+    this.#dv.setBigUint64(ptr, v, true); // ToBigUint64 wraps negative values, as asUintN(64) would
     return true;
   }
 
@@ -439,6 +503,12 @@ function backtrace(e: unknown, names: Map<number, string>): string {
     frames.push(`\n${String(frames.length).padStart(3, " ")}:  0x${m[2]} - ${name}`);
   }
   return frames.length === 0 ? "" : `\nProxy-Wasm plugin in-VM backtrace:${frames.join("")}`;
+}
+
+/** The arguments a caller of call() gave (it never passes undefined in the middle). */
+function passedArgs(...args: (number | undefined)[]): number[] {
+  while (args.length > 0 && args[args.length - 1] === undefined) args.pop();
+  return args as number[];
 }
 
 /** cpp-host printValues: unsigned decimals separated by ", ". */
