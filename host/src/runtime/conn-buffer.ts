@@ -53,6 +53,8 @@ export class BufferView implements AbiBuffer {
   released = false;
   constructor(buf: ConnBuffer) { this.#buf = buf; }
 
+  isViewOf(buf: ConnBuffer): boolean { return this.#buf === buf; }
+
   bytes(): Uint8Array {
     return this.released ? EMPTY : this.#buf.bytes();
   }

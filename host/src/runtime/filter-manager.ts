@@ -47,8 +47,8 @@ export class FilterManager implements ConnectionHandler {
   readonly readBuffer = new ConnBuffer();
   readonly writeBuffer = new ConnBuffer();
   readEndStream = false;
-  /** Filter state set through proxy_set_property (Envoy keys it "wasm.<name>"). */
-  readonly filterState = new Map<string, Uint8Array>();
+  /** Filter state set through proxy_set_property (Envoy keys it "wasm.<name>"); made on first use. */
+  #filterState: Map<string, Uint8Array> | undefined;
   #entries: Entry[] = [];
   #wasm: WasmNetworkFilter[] = [];
   #tcp: TcpProxyFilter;
@@ -72,6 +72,10 @@ export class FilterManager implements ConnectionHandler {
     }
     this.#tcp = new TcpProxyFilter(this, opts.tcpProxy);
     this.#entries.push({ filter: this.#tcp, initialized: false });
+  }
+
+  get filterState(): Map<string, Uint8Array> {
+    return (this.#filterState ??= new Map());
   }
 
   get open(): boolean { return this.#state === "open"; }
@@ -192,7 +196,7 @@ export class FilterManager implements ConnectionHandler {
         return key === "upstream\u0000address" ? encodeString(formatAddress(up)) : encodeInt64(up.port);
       }
     }
-    if (path.length === 1) return this.filterState.get(`wasm.${path[0]}`);
+    if (path.length === 1) return this.#filterState?.get(`wasm.${path[0]}`);
     return undefined;
   }
 }
@@ -205,16 +209,24 @@ function formatAddress(a: SocketAddress): string {
 
 // ---------------------------------------------------------------------------------------------
 
-/** envoy.filters.network.wasm: one stream context, both a read and a write filter. */
-class WasmNetworkFilter implements ReadFilter {
+/**
+ * envoy.filters.network.wasm: one stream context, both a read and a write filter. It is also the
+ * context's StreamHooks (methods, not closures: one object per connection instead of six).
+ */
+class WasmNetworkFilter implements ReadFilter, StreamHooks {
   readonly #fm: FilterManager;
   readonly #vm: Vm;
   readonly #root: Context;
   readonly #failOpen: boolean;
   #ctx: Context | undefined;
   #streamFailed = false;
+  /** The live view of each direction's buffer (undefined once the filter continued past it). */
   #downView: BufferView | undefined;
   #upView: BufferView | undefined;
+  // One view object per direction for the connection's life: a new callback's view is the same
+  // object made live again (host functions look the view up per call and never keep it).
+  #downViewObj: BufferView | undefined;
+  #upViewObj: BufferView | undefined;
   #closedTcp = false;
 
   constructor(fm: FilterManager, vm: Vm, root: Context, failOpen: boolean) {
@@ -238,7 +250,7 @@ class WasmNetworkFilter implements ReadFilter {
   onNewConnection(): FilterStatus {
     const failed = this.#checkFail();
     if (failed) return failed;
-    this.#ctx = this.#vm.createStream(this.#root, this.#hooks());
+    this.#ctx = this.#vm.createStream(this.#root, this);
     const afterCreate = this.#checkFail();
     if (afterCreate) return afterCreate;
     if (!this.#vm.has("proxy_on_new_connection")) return "continue";
@@ -251,8 +263,8 @@ class WasmNetworkFilter implements ReadFilter {
     const failed = this.#checkFail();
     if (failed) return failed;
     if (!this.#vm.has("proxy_on_downstream_data")) return "continue";
-    if (this.#downView) this.#downView.released = true;
-    this.#downView = new BufferView(buf);
+    this.#downView = this.#liveView(this.#downViewObj, buf);
+    this.#downViewObj = this.#downView;
     const r = this.#vm.call("proxy_on_downstream_data", this.#ctx, this.#ctx.id, buf.length, endStream ? 1 : 0);
     const status = this.#checkFail() ?? (r === 0 ? "continue" : "stop");
     if (status === "continue") this.#downView = undefined; // Envoy drops the buffer pointer on Continue
@@ -265,8 +277,8 @@ class WasmNetworkFilter implements ReadFilter {
     if (failed) return failed;
     let status: FilterStatus = "continue";
     if (this.#vm.has("proxy_on_upstream_data")) {
-      if (this.#upView) this.#upView.released = true;
-      this.#upView = new BufferView(buf);
+      this.#upView = this.#liveView(this.#upViewObj, buf);
+      this.#upViewObj = this.#upView;
       const r = this.#vm.call("proxy_on_upstream_data", this.#ctx, this.#ctx.id, buf.length, endStream ? 1 : 0);
       status = this.#checkFail() ?? (r === 0 ? "continue" : "stop");
       if (status === "continue") this.#upView = undefined;
@@ -292,44 +304,53 @@ class WasmNetworkFilter implements ReadFilter {
     this.#vm.forget(ctx);
   }
 
+  #liveView(view: BufferView | undefined, buf: ConnBuffer): BufferView {
+    if (view === undefined || !view.isViewOf(buf)) return new BufferView(buf);
+    view.released = false;
+    return view;
+  }
+
   #releaseViews(): void {
     if (this.#downView) this.#downView.released = true;
     if (this.#upView) this.#upView.released = true;
     this.#downView = this.#upView = undefined;
   }
 
-  #hooks(): StreamHooks {
-    const fm = this.#fm;
-    return {
-      getBuffer: (type: number): AbiBuffer | undefined => {
-        if (type === BufferType.DownstreamData) return this.#downView;
-        if (type === BufferType.UpstreamData) return this.#upView;
-        return undefined;
-      },
-      getProperty: (path) => fm.property(path),
-      setProperty: (path, value) => {
-        fm.filterState.set(`wasm.${path}`, value);
-        return Status.Ok;
-      },
-      continueStream: (type) => {
-        if (type === StreamType.Upstream) return Status.Unimplemented;
-        if (type === StreamType.Downstream) {
-          this.#vm.afterCall(() => {
-            if (this.#downView) this.#downView.released = true;
-            this.#downView = undefined;
-            fm.continueReadingAfter(this);
-          });
-        }
-        return Status.Ok;
-      },
-      closeStream: (type) => {
-        if (type === StreamType.Downstream || type === StreamType.Upstream) {
-          const reason = type === StreamType.Downstream ? "wasm_downstream_close" : "wasm_upstream_close";
-          this.#vm.afterCall(() => fm.close(true, reason));
-        }
-        return Status.Ok;
-      },
-    };
+  // StreamHooks
+
+  getBuffer(type: number): AbiBuffer | undefined {
+    if (type === BufferType.DownstreamData) return this.#downView;
+    if (type === BufferType.UpstreamData) return this.#upView;
+    return undefined;
+  }
+
+  getProperty(path: string[]): Uint8Array | number | undefined {
+    return this.#fm.property(path);
+  }
+
+  setProperty(path: string, value: Uint8Array): number {
+    this.#fm.filterState.set(`wasm.${path}`, value);
+    return Status.Ok;
+  }
+
+  continueStream(type: number): number {
+    if (type === StreamType.Upstream) return Status.Unimplemented;
+    if (type === StreamType.Downstream) {
+      this.#vm.afterCall(() => {
+        if (this.#downView) this.#downView.released = true;
+        this.#downView = undefined;
+        this.#fm.continueReadingAfter(this);
+      });
+    }
+    return Status.Ok;
+  }
+
+  closeStream(type: number): number {
+    if (type === StreamType.Downstream || type === StreamType.Upstream) {
+      const reason = type === StreamType.Downstream ? "wasm_downstream_close" : "wasm_upstream_close";
+      this.#vm.afterCall(() => this.#fm.close(true, reason));
+    }
+    return Status.Ok;
   }
 }
 

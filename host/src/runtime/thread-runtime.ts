@@ -46,6 +46,8 @@ interface PluginSlot {
   failOpen: boolean;
   /** Monotonic ms of the last (re)load of this plugin's VM on this thread (Envoy last_load). */
   lastLoadMs: number;
+  /** The install handed to every connection while vm and root stay the same (one object, not one per connection). */
+  installed?: WasmFilterInstall & { kind: "wasm" };
 }
 
 interface ListenerChain { spec: ListenerSpec; slots: PluginSlot[]; tcp: TcpProxySpec }
@@ -76,6 +78,10 @@ export class ThreadRuntime implements ThreadRuntimeApi {
   #services: PluginSlot[] = [];
   #clusterNames: Set<string>;
   #reloadBackoffMs: number;
+  /** The FilterManager's log, shared by every connection of this thread. */
+  readonly #filterLog = (level: number, line: string): void => {
+    if (level >= this.env.wasmLogLevel()) this.env.emitLog(level, "filter", line);
+  };
 
   static async create(opts: ThreadRuntimeOptions): Promise<ThreadRuntime> {
     const rt = new ThreadRuntime(opts);
@@ -262,7 +268,9 @@ export class ThreadRuntime implements ThreadRuntimeApi {
   /** The failure policy, applied when a connection is created (docs §9). */
   #install(slot: PluginSlot): WasmFilterInstall | undefined {
     if (slot.vm && !slot.vm.failed && slot.root) {
-      return { kind: "wasm", vm: slot.vm, root: slot.root, plugin: slot.plugin, failOpen: slot.failOpen };
+      const cached = slot.installed;
+      if (cached && cached.vm === slot.vm && cached.root === slot.root) return cached;
+      return (slot.installed = { kind: "wasm", vm: slot.vm, root: slot.root, plugin: slot.plugin, failOpen: slot.failOpen });
     }
     if (!slot.vm?.failed) return undefined; // the root did not start on this thread: silently skipped
     if (slot.policy === "FAIL_OPEN") return undefined;
@@ -312,10 +320,7 @@ export class ThreadRuntime implements ThreadRuntimeApi {
       const install = this.#install(s);
       if (install) filters.push(install);
     }
-    return new FilterManager({
-      transport, filters, tcpProxy: chain.tcp,
-      log: (level, line) => { if (level >= this.env.wasmLogLevel()) this.env.emitLog(level, "filter", line); },
-    });
+    return new FilterManager({ transport, filters, tcpProxy: chain.tcp, log: this.#filterLog });
   }
 
   deliverQueueReady(vmInstanceId: number, rootContextId: number, token: number): void {
