@@ -102,3 +102,13 @@ test("open loop: arrivals the stalled client could not start on time are skipped
     assert.equal(s.completed, s.offered);
   } finally { await up.close(); }
 });
+
+test("connections spread over source addresses 127.0.0.1..N all complete", async () => {
+  const up = await startUpstream({ mode: { mode: "echo" } });
+  try {
+    const { summary } = await runClient({ port: up.port, mode: "closed", connections: 4, durationMs: 300, sourceAddresses: 4 });
+    assert.ok(summary.offered > 10);
+    assert.equal(summary.completed, summary.offered, JSON.stringify(summary.errorsByCode));
+    assert.equal(up.stats().sourceAddresses, 4);
+  } finally { await up.close(); }
+});

@@ -32,6 +32,8 @@ export interface UpstreamStats {
   failed: number;      // connections reset/closed on purpose in failing mode
   delayed: number;     // connections that went through a slow delay
   bytesEchoed: number;
+  /** distinct client (source) addresses seen. */
+  sourceAddresses: number;
 }
 
 export interface Upstream {
@@ -99,6 +101,7 @@ export async function startUpstream(opts: { host?: string; port?: number; mode?:
   // Failing connections are spread evenly (not randomly) so a ratio of 0.5 is exactly every other
   // connection, which keeps short runs and tests reproducible.
   let failCredit = 0;
+  const sources = new Set<string>();
 
   const echo = (socket: net.Socket) => {
     socket.on("data", (chunk: Buffer) => { st.bytesEchoed += chunk.length; });
@@ -107,6 +110,7 @@ export async function startUpstream(opts: { host?: string; port?: number; mode?:
 
   const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
     st.accepted++;
+    if (socket.remoteAddress) sources.add(socket.remoteAddress);
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
     socket.on("error", () => socket.destroy());
@@ -166,7 +170,7 @@ export async function startUpstream(opts: { host?: string; port?: number; mode?:
       if (next.mode === "refusing") await unlisten();
       else if (!listening) await listen();
     },
-    stats: () => ({ mode, active: sockets.size, ...st }),
+    stats: () => ({ mode, active: sockets.size, ...st, sourceAddresses: sources.size }),
     close: async () => {
       for (const s of sockets) s.destroy();
       await unlisten();
