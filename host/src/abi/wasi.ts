@@ -86,7 +86,8 @@ const WASI: [string, string, string, HostImpl][] = [
   ["path_rename", "iiiiii", "i", () => E.NOTSUP],
   ["path_symlink", "iiii", "i", () => E.NOTSUP],
   ["path_unlink_file", "iii", "i", () => E.NOTSUP],
-  ["sock_accept", "iii", "i", (h, _fd: number, _f: number, ret: number) => (h.writeU32(ret, 0) ? E.NOTSUP : E.EFAULT)],
+  // cpp-host zeroes a uint64_t here (setDatatype(retptr0, 0UL)), 8 bytes for a 4-byte fd: copied as is.
+  ["sock_accept", "iii", "i", (h, _fd: number, _f: number, ret: number) => (h.writeU64(ret, 0n) ? E.NOTSUP : E.EFAULT)],
   ["sock_recv", "iiiiii", "i", (h, _fd: number, _d: number, _dl: number, _f: number, ret0: number, ret1: number) =>
     (h.writeU32(ret0, 0) && h.writeBytes(ret1, new Uint8Array(2)) ? E.NOTSUP : E.EFAULT)],
   ["sock_send", "iiiii", "i", (h, _fd: number, _d: number, _dl: number, _f: number, ret: number) => (h.writeU32(ret, 0) ? E.NOTSUP : E.EFAULT)],

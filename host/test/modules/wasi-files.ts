@@ -78,7 +78,8 @@ export function proxy_on_configure(root: u32, len: u32): u32 {
   s += " rename=" + path_rename(3, pp, 1, 3, pp, 1).toString();
   s += " symlink=" + path_symlink(pp, 1, 3, pp).toString();
   s += " unlink=" + path_unlink_file(3, pp, 1).toString();
-  seeded(); s += " accept=" + out32(sock_accept(3, 0, OUT_PTR));
+  store<u64>(OUT_PTR, 0x4d0000004d); const acc = sock_accept(3, 0, OUT_PTR);
+  s += " accept=" + acc.toString() + ":" + load<u64>(OUT_PTR).toString();
   seeded(); const recv = sock_recv(3, IOV, 1, 0, OUT_PTR, OUT_SIZE);
   s += " recv=" + out32(recv) + ":" + load<u16>(OUT_SIZE).toString();
   seeded(); s += " send=" + out32(sock_send(3, IOV, 1, 0, OUT_PTR));
