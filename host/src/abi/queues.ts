@@ -24,7 +24,8 @@ export const queueFns: HostFnDef[] = [
   envFn("proxy_enqueue_shared_queue", "iii", "i", (h, token: number, dataPtr: number, dataLen: number) => {
     const data = h.read(dataPtr, dataLen);
     if (data === undefined) return Status.InvalidMemoryAccess;
-    const status = h.env.store.enqueue(token, data.slice());
+    // The store copies the bytes before returning: the view of wasm memory needs no copy of its own.
+    const status = h.env.store.enqueue(token, data);
     if (status !== Status.Ok) return status;
     const owner = h.env.store.queueOwner(token);
     if (owner) h.env.postQueueReady(owner, token);

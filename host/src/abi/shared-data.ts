@@ -16,6 +16,7 @@ export const sharedDataFns: HostFnDef[] = [
     const key = h.readString(keyPtr, keyLen);
     const value = h.read(valPtr, valLen);
     if (key === undefined || value === undefined) return Status.InvalidMemoryAccess;
-    return h.env.store.setData(h.vmId, key, value.slice(), cas);
+    // The store copies the bytes before returning: the view of wasm memory needs no copy of its own.
+    return h.env.store.setData(h.vmId, key, value, cas);
   }),
 ];

@@ -43,8 +43,8 @@ export class Vm implements AbiHost {
   failMessage = "";
 
   #exports: Record<string, any> = {};
-  /** The exported functions by name, looked up once: call() and has() run per callback. */
-  #fns = new Map<string, WasmFn>();
+  /** The exported functions by name with their arity, looked up once: call() and has() run per callback. */
+  #fns = new Map<string, { fn: WasmFn; arity: number }>();
   #memory: WebAssembly.Memory | undefined;
   #allowed: ReadonlySet<string> | null = null;
   #contexts = new Map<number, Context>();
@@ -54,7 +54,8 @@ export class Vm implements AbiHost {
   #depth = 0;
   #afterCall: (() => void)[] = [];
   readonly vmContext: Context;
-  #metricIds = new Map<number, { stat: number; kind: number }>();
+  /** Indexed by metric id. */
+  #metricIds: ({ stat: number; kind: number } | undefined)[] = [];
   #nextMetricId = [MetricKind.Counter + METRIC_ID_STEP, MetricKind.Gauge + METRIC_ID_STEP, MetricKind.Histogram + METRIC_ID_STEP];
   #destroyed = false;
 
@@ -78,7 +79,8 @@ export class Vm implements AbiHost {
     this.#contexts.set(0, this.vmContext);
     this.metrics = {
       define: (kind, name) => this.#defineMetric(kind, name),
-      lookup: (id) => this.#metricIds.get(id),
+      // Ids are small integers (kind + 4n): an array index instead of a Map lookup per metric update.
+      lookup: (id) => (id >= 0 && id < this.#metricIds.length ? this.#metricIds[id] : undefined),
     };
   }
 
@@ -102,7 +104,7 @@ export class Vm implements AbiHost {
     try {
       const instance = new WebAssembly.Instance(this.module.module, imports);
       this.#exports = instance.exports as Record<string, any>;
-      for (const [name, v] of Object.entries(this.#exports)) if (typeof v === "function") this.#fns.set(name, v as WasmFn);
+      for (const [name, v] of Object.entries(this.#exports)) if (typeof v === "function") this.#fns.set(name, { fn: v as WasmFn, arity: (v as WasmFn).length });
       if (!this.#memory) this.#memory = Object.values(this.#exports).find((v) => v instanceof WebAssembly.Memory);
     } catch (e) {
       this.#stack.pop();
@@ -202,8 +204,9 @@ export class Vm implements AbiHost {
   // proxy_on_* export takes at most 5 arguments; the export is called with exactly its own arity.
   call(name: string, ctx: Context, a?: number, b?: number, c?: number, d?: number, e?: number): number | undefined {
     if (this.failed || this.#destroyed) return undefined;
-    const fn = this.#fns.get(name);
-    if (fn === undefined) return undefined;
+    const exp = this.#fns.get(name);
+    if (exp === undefined) return undefined;
+    const fn = exp.fn;
     const savedEffective = this.#effectiveId;
     this.#effectiveId = 0;
     this.#stack.push(ctx);
@@ -212,7 +215,7 @@ export class Vm implements AbiHost {
       const trace = this.env.wasmLogLevel() === LogLevel.trace;
       if (trace) this.#trace(`[host->vm] ${name}(${printArgs(passedArgs(a, b, c, d, e))})`);
       let r: unknown;
-      switch (fn.length) {
+      switch (exp.arity) {
         case 0: r = fn(); break;
         case 1: r = fn(a); break;
         case 2: r = fn(a, b); break;
@@ -399,7 +402,8 @@ export class Vm implements AbiHost {
     if (stat < 0) return undefined;
     const id = this.#nextMetricId[kind];
     this.#nextMetricId[kind] += METRIC_ID_STEP;
-    this.#metricIds.set(id, { stat, kind });
+    while (this.#metricIds.length < id) this.#metricIds.push(undefined);
+    this.#metricIds[id] = { stat, kind };
     return id;
   }
 
