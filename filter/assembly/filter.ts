@@ -241,7 +241,7 @@ export class FilterRoot extends RootContext {
   }
 
   private decideFallback(c: FilterConnection, now: u64): i32 {
-    this.m!.fallbackDecisions.increment(1);
+    this.m!.pendingFallback++;
     const policy = this.cfg.fallback;
     if (policy == FALLBACK_FAIL_OPEN) { c.mode = MODE_OPEN; return BLOCK_NONE; }
     if (policy == FALLBACK_FAIL_CLOSED) { c.blockRule = -1; c.blockSnapshot = 0; return BLOCK_STALE; }
@@ -297,17 +297,17 @@ export class FilterRoot extends RootContext {
   onAdmitted(c: FilterConnection, now: u64): void {
     this.counts!.onPass(now);
     const m = this.m!;
-    m.pass.increment(1);
-    m.active.add(1);
+    m.pendingPass++;
+    m.pendingActive++;
   }
 
   onBlocked(c: FilterConnection, t: i32, now: u64): void {
     const m = this.m!;
     let reason: u8;
-    if (t == BLOCK_FLOW) { reason = REASON_FLOW; m.blockFlow.increment(1); }
-    else if (t == BLOCK_ISOLATION) { reason = REASON_ISOLATION; m.blockIsolation.increment(1); }
-    else if (t == BLOCK_CIRCUIT_BREAKING) { reason = REASON_CIRCUIT_BREAKING; m.blockBreaker.increment(1); }
-    else { reason = REASON_STALE_FALLBACK; m.blockStale.increment(1); }
+    if (t == BLOCK_FLOW) { reason = REASON_FLOW; m.pendingBlockFlow++; }
+    else if (t == BLOCK_ISOLATION) { reason = REASON_ISOLATION; m.pendingBlockIsolation++; }
+    else if (t == BLOCK_CIRCUIT_BREAKING) { reason = REASON_CIRCUIT_BREAKING; m.pendingBlockBreaker++; }
+    else { reason = REASON_STALE_FALLBACK; m.pendingBlockStale++; }
     this.counts!.onBlock(now, reason);
     if (now - this.lastBlockLogMs >= BLOCK_LOG_PERIOD_MS || this.lastBlockLogMs == 0) {
       if (log.enabled(LogLevel.Info)) {
@@ -334,10 +334,10 @@ export class FilterRoot extends RootContext {
     for (let k = 0; k < breakers.length; k++) if (rt > unchecked(breakers[k]).maxAllowedRtMs) slowMask |= (<u64>1) << <u64>k;
     this.counts!.onComplete(now, rt, failed, slowMask);
     const m = this.m!;
-    m.complete.increment(1);
-    if (failed) m.error.increment(1);
+    m.pendingComplete++;
+    if (failed) m.pendingError++;
     m.rt.record(rt);
-    m.active.add(-1);
+    m.pendingActive--;
     if (c.mode == MODE_GLOBAL) {
       const slots = this.slots;
       for (let i = 0; i < slots.length; i++) {
@@ -354,6 +354,7 @@ export class FilterRoot extends RootContext {
       const g = this.localGuard;
       if (g !== null && c.localGeneration == this.localGeneration) g.exit(now, rt, failed, 1);
     }
+    if (this.draining) m.flush(); // no tick flushes any more
   }
 
   logTransition(rule: i32, t: Transition): void {
@@ -378,7 +379,7 @@ export class FilterRoot extends RootContext {
       if (f.leased > f.used) { f.ledger.giveBack(f.leaseBucket, f.leased - f.used); f.leased = f.used; }
     }
     for (let i = 0; i < this.slots.length; i++) unchecked(this.slots[i]).releaseSpare();
-    if (this.configured) this.report(now);
+    if (this.configured) { this.m!.flush(); this.report(now); }
     return true;
   }
 
@@ -387,6 +388,7 @@ export class FilterRoot extends RootContext {
   onTick(): void {
     if (!this.configured) return;
     const now = nowMs();
+    this.m!.flush();
     const v = this.view!;
     const breakers = this.breakers;
     if (v.refresh(breakers)) {

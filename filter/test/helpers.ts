@@ -47,7 +47,12 @@ export async function start(s: Setup): Promise<Emulator> {
   });
 }
 
+/**
+ * A per-resource stat after one filter tick (20 ms of virtual time): the filter flushes its
+ * per-connection counters on every tick, not per connection.
+ */
 export function stat(emu: Emulator, name: string, resource: string): number {
+  emu.advanceTime(20);
   return Number(emu.metric(`${name}_resource=${resource};`) ?? 0n);
 }
 

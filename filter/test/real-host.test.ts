@@ -57,9 +57,10 @@ describe("real host, 2 workers: global flow bound and conserved counts", { skip:
     const accepted = results.filter(Boolean).length;
     assert.equal(accepted, THRESHOLD);
     const name = (n: string) => `wasmcustom.${n}_resource=${R};`;
-    const stats = await pollUntil("the service to aggregate every pass", async () => {
+    // Filters flush their counters on every tick; the service aggregates the reports sent then.
+    const stats = await pollUntil("every pass and block to be counted", async () => {
       const s = await adminStats(adminPort);
-      return s.get(name("sentinel.service.pass")) === accepted ? s : undefined;
+      return s.get(name("sentinel.service.pass")) === accepted && s.get(name("sentinel.block.flow")) === 40 - accepted ? s : undefined;
     });
     assert.equal(stats.get(name("sentinel.entry.pass")), accepted, "filters' passes summed over both workers");
     assert.equal(stats.get(name("sentinel.block.flow")), 40 - accepted);
@@ -105,7 +106,10 @@ describe("real host, 2 workers: a refusing upstream opens the breaker process-wi
     await pollUntil("the service to open the breaker", async () => ((await adminStats(adminPort)).get(name("sentinel.circuit_breaker.state")) === 2 ? true : undefined));
     await new Promise((r) => setTimeout(r, 100)); // both workers' next table read
     await Promise.all(Array.from({ length: 10 }, () => tryExchange(listenerPort, payload)));
-    const stats = await adminStats(adminPort);
+    const stats = await pollUntil("ten blocks", async () => {
+      const st = await adminStats(adminPort);
+      return (st.get(name("sentinel.block.circuit_breaking")) ?? 0) >= 10 ? st : undefined;
+    });
     assert.equal(stats.get(name("sentinel.block.circuit_breaking")), 10);
     assert.equal(stats.get(name("sentinel.circuit_breaker.state")), 2);
     assert.equal([...host.stderr().matchAll(/circuit breaker rule 0 Closed -> Open/g)].length, 1);
@@ -154,7 +158,10 @@ describe("real host, 2 workers: a slow upstream trips a SlowRequestRatio breaker
     await new Promise((r) => setTimeout(r, 100));
     const later = await Promise.all(Array.from({ length: 6 }, () => tryExchange(listenerPort, payload)));
     assert.deepEqual(later, Array(6).fill(false));
-    const stats = await adminStats(adminPort);
+    const stats = await pollUntil("six blocks", async () => {
+      const st = await adminStats(adminPort);
+      return (st.get(name("sentinel.block.circuit_breaking")) ?? 0) >= 6 ? st : undefined;
+    });
     assert.equal(stats.get(name("sentinel.entry.error")) ?? 0, 0, "slow is not an error");
     assert.equal(stats.get(name("sentinel.block.circuit_breaking")), 6);
   });
