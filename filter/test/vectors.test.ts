@@ -60,6 +60,35 @@ for (const build of BUILDS) {
     emu.shutdown();
   });
 
+  test(`vector 8 and windows ${tag}: statIntervalInMs 20000 (tumbling), 2000 (ring view) and 100 (tumbling) across 2 workers`, async () => {
+    const emu = await start({ doc: { resource: R, flowRules: [
+      { resource: R, threshold: 100, statIntervalInMs: 20000 },
+      { resource: R, threshold: 30, statIntervalInMs: 2000 },
+      { resource: R, threshold: 4, statIntervalInMs: 100 },
+    ] }, workers: 2, build });
+    alignTo(emu, 20000, 10);
+    // 100 ms tumbling window: 4 per window, whatever the worker.
+    const first = Array.from({ length: 6 }, (_, i) => emu.connect({ worker: 1 + (i % 2) }));
+    assert.equal(first.filter(admitted).length, 4);
+    emu.advanceTime(100);
+    assert.equal(Array.from({ length: 6 }, (_, i) => emu.connect({ worker: 1 + (i % 2) })).filter(admitted).length, 4);
+    // 2000 ms sliding window over the 500 ms ring: 30 in total.
+    let admittedIn2s = 8;
+    for (let step = 0; step < 15; step++) {
+      emu.advanceTime(100);
+      admittedIn2s += Array.from({ length: 6 }, (_, i) => emu.connect({ worker: 1 + (i % 2) })).filter(admitted).length;
+    }
+    assert.equal(admittedIn2s, 30, "the 2000 ms rule caps the first 2 s at 30");
+    // 20 s tumbling window: 100 in total (vector 8: all of 50 would pass; here the other rules pace it).
+    let total = admittedIn2s;
+    for (let step = 0; step < 180; step++) {
+      emu.advanceTime(100);
+      total += Array.from({ length: 2 }, (_, i) => emu.connect({ worker: 1 + (i % 2) })).filter(admitted).length;
+    }
+    assert.equal(total, 100);
+    emu.shutdown();
+  });
+
   test(`vector 7 ${tag}: flow threshold 0 blocks every connection`, async () => {
     const emu = await start({ doc: { resource: R, flowRules: [{ resource: R, threshold: 0 }] }, workers: 2, build });
     for (let i = 0; i < 6; i++) assert.equal(admitted(emu.connect({ worker: 1 + (i % 2) })), false);
