@@ -26,6 +26,8 @@ import net from "node:net";
 import { performance } from "node:perf_hooks";
 import { Histogram, type LatencySummaryMs, type SparseHistogram } from "./histogram.ts";
 import { parseSchedule, scheduledCount, type Schedule } from "./schedule.ts";
+import { readFileSync } from "node:fs";
+import { SkewSelector, checkSkewPlan } from "./tuple-pool.ts";
 
 export interface LoadConfig {
   host: string;
@@ -66,12 +68,18 @@ export interface LoadConfig {
    * proxy's time windows (Sentinel's buckets are aligned to wall-clock multiples of their length).
    */
   alignToMs: number;
+  /**
+   * open loop: a JSON file {"shares":[...],"pools":[["127.0.0.x:port",...],...]} (tuple-pool.ts):
+   * each arrival binds a source tuple calibrated to land on the worker its share picks, so the
+   * spread over SO_REUSEPORT workers is chosen by the client. "" = the kernel's own spread.
+   */
+  skewPlanFile: string;
 }
 
 export const DEFAULT_CONFIG: LoadConfig = {
   host: "127.0.0.1", port: 10000, mode: "closed", schedule: "100@5s", connections: 8, reconnect: true,
   durationMs: 5000, payloadBytes: 64, exchanges: 1, holdMs: 0, intervalMs: 1000, connectTimeoutMs: 5000,
-  ioTimeoutMs: 10000, maxInFlight: 20000, maxConnections: 5_000_000, maxLagMs: 250, drainMs: 5000, sourceAddresses: 1, alignToMs: 0,
+  ioTimeoutMs: 10000, maxInFlight: 20000, maxConnections: 5_000_000, maxLagMs: 250, drainMs: 5000, sourceAddresses: 1, alignToMs: 0, skewPlanFile: "",
 };
 
 export function resolveConfig(partial: Partial<LoadConfig>): LoadConfig {
@@ -98,6 +106,9 @@ export function resolveConfig(partial: Partial<LoadConfig>): LoadConfig {
   int("drainMs", 0, 600_000);
   int("sourceAddresses", 1, 254);
   int("alignToMs", 0, 60_000);
+  if (typeof c.skewPlanFile !== "string") throw new Error(`load config: skewPlanFile must be a file name`);
+  if (c.skewPlanFile && c.mode !== "open") throw new Error(`load config: skewPlanFile is for the open loop only`);
+  if (c.skewPlanFile && c.sourceAddresses > 1) throw new Error(`load config: skewPlanFile and sourceAddresses both choose source addresses; give one`);
   if (typeof c.reconnect !== "boolean") throw new Error(`load config: reconnect must be true or false`);
   // open loop: the schedule sets the length unless durationMs asks to keep reporting beyond it
   if (c.mode === "open") c.durationMs = partial.durationMs ?? parseSchedule(c.schedule).durationMs;
@@ -132,6 +143,9 @@ export interface IntervalReport extends Counters {
   latencyHist: SparseHistogram;
   latencyMaxUs: number;
   latencySumUs: number;
+  /** with a skew plan: arrivals the client sent towards each worker, and those admitted. */
+  offeredByWorker?: number[];
+  admittedByWorker?: number[];
 }
 
 export interface SummaryReport extends Counters {
@@ -151,6 +165,8 @@ export interface SummaryReport extends Counters {
   latencySumUs: number;
   clientCpuMs: number;
   aborted: boolean;
+  offeredByWorker?: number[];
+  admittedByWorker?: number[];
 }
 
 type Fate = "completed" | "blocked" | "refused" | "failed";
@@ -179,8 +195,15 @@ export function runLoad(config: LoadConfig, onReport: (r: IntervalReport | Summa
   let aborted = false;
   let intervalIndex = 0;
   let lastReportMs = 0;
+  const selector = c.skewPlanFile ? new SkewSelector(checkSkewPlan(JSON.parse(readFileSync(c.skewPlanFile, "utf8")))) : undefined;
+  const nWorkers = selector ? selector.plan.shares.length : 0;
+  const byWorker = () => ({ offered: new Array<number>(nWorkers).fill(0), admitted: new Array<number>(nWorkers).fill(0) });
+  const totalByWorker = byWorker();
+  let ivByWorker = byWorker();
+  // tuples with a live socket: binding one again would fail
+  const busyTuples = new Set<string>();
 
-  interface Conn { sock: net.Socket; startMs: number; lastProgressMs: number; gotByte: boolean; pending: number; exchangesDone: number; fate?: Fate; ended: boolean; sentEnd: boolean; connected: boolean; code?: string; holdTimer?: NodeJS.Timeout }
+  interface Conn { worker: number; tupleKey?: string; sock: net.Socket; startMs: number; lastProgressMs: number; gotByte: boolean; pending: number; exchangesDone: number; fate?: Fate; ended: boolean; sentEnd: boolean; connected: boolean; code?: string; holdTimer?: NodeJS.Timeout }
   const live = new Set<Conn>();
   let resolveDone!: (s: SummaryReport) => void;
   const done = new Promise<SummaryReport>((r) => { resolveDone = r; });
@@ -215,14 +238,20 @@ export function runLoad(config: LoadConfig, onReport: (r: IntervalReport | Summa
     else closeGracefully(conn);
   };
 
-  const startConnection = (onClosed?: () => void) => {
+  const startConnection = (onClosed?: () => void, pick?: { worker: number; key: string; tuple: { address: string; port: number } }) => {
     started++;
     bump("offered");
     const nowMs = performance.now();
     const opts: net.NetConnectOpts = { host: c.host, port: c.port, allowHalfOpen: true, noDelay: true };
     if (c.sourceAddresses > 1) (opts as net.TcpNetConnectOpts).localAddress = `127.0.0.${1 + (started % c.sourceAddresses)}`;
+    if (pick) {
+      Object.assign(opts, { localAddress: pick.tuple.address, localPort: pick.tuple.port });
+      busyTuples.add(pick.key);
+      totalByWorker.offered[pick.worker]++;
+      ivByWorker.offered[pick.worker]++;
+    }
     const sock = net.connect(opts);
-    const conn: Conn = { sock, startMs: nowMs, lastProgressMs: nowMs, gotByte: false, pending: 0, exchangesDone: 0, ended: false, sentEnd: false, connected: false };
+    const conn: Conn = { worker: pick ? pick.worker : -1, tupleKey: pick?.key, sock, startMs: nowMs, lastProgressMs: nowMs, gotByte: false, pending: 0, exchangesDone: 0, ended: false, sentEnd: false, connected: false };
     live.add(conn);
     active++;
     if (active > maxActive) maxActive = active;
@@ -240,6 +269,7 @@ export function runLoad(config: LoadConfig, onReport: (r: IntervalReport | Summa
       if (!conn.gotByte) {
         conn.gotByte = true;
         bump("admitted");
+        if (conn.worker >= 0) { totalByWorker.admitted[conn.worker]++; ivByWorker.admitted[conn.worker]++; }
         activeAdmitted++;
         if (activeAdmitted > maxActiveAdmitted) maxActiveAdmitted = activeAdmitted;
         if (activeAdmitted > ivMaxActiveAdmitted) ivMaxActiveAdmitted = activeAdmitted;
@@ -272,6 +302,7 @@ export function runLoad(config: LoadConfig, onReport: (r: IntervalReport | Summa
         else finish(conn, "failed", "CLOSED");
       }
       live.delete(conn);
+      if (conn.tupleKey) busyTuples.delete(conn.tupleKey);
       active--;
       if (conn.gotByte) activeAdmitted--;
       if (onClosed) setImmediate(onClosed);
@@ -299,9 +330,11 @@ export function runLoad(config: LoadConfig, onReport: (r: IntervalReport | Summa
       type: "interval", index: intervalIndex++, t0EpochMs, tMs: Math.round(now), intervalMs: Math.round(now - lastReportMs),
       ...iv, active, maxActive: ivMaxActive, activeAdmitted, maxActiveAdmitted: ivMaxActiveAdmitted,
       latency: ivHist.summaryMs(), latencyHist: ivHist.toSparse(), latencyMaxUs: ivHist.maxUs, latencySumUs: ivHist.sumUs,
+      ...(selector ? { offeredByWorker: ivByWorker.offered, admittedByWorker: ivByWorker.admitted } : {}),
     };
     lastReportMs = now;
     iv = zeroCounters();
+    ivByWorker = byWorker();
     ivHist.reset();
     ivMaxActive = active;
     ivMaxActiveAdmitted = activeAdmitted;
@@ -335,6 +368,7 @@ export function runLoad(config: LoadConfig, onReport: (r: IntervalReport | Summa
       conserved: unfinished === 0, errorsByCode,
       latency: allHist.summaryMs(), latencyHist: allHist.toSparse(), latencyMaxUs: allHist.maxUs, latencySumUs: allHist.sumUs,
       clientCpuMs: Math.round((cpu.user + cpu.system) / 1000), aborted,
+      ...(selector ? { offeredByWorker: totalByWorker.offered, admittedByWorker: totalByWorker.admitted } : {}),
     };
     onReport(s);
     resolveDone(s);
@@ -363,7 +397,11 @@ export function runLoad(config: LoadConfig, onReport: (r: IntervalReport | Summa
       if (started + total.skipped < overdue) bump("skipped", overdue - started - total.skipped);
       while (started + total.skipped < due) {
         if (active >= c.maxInFlight) { bump("skipped"); continue; }
-        startConnection();
+        if (selector) {
+          const pick = selector.next((k) => busyTuples.has(k));
+          if (!pick) { bump("skipped"); continue; }
+          startConnection(undefined, pick);
+        } else startConnection();
       }
       if (elapsed >= loadMs || started + total.skipped >= c.maxConnections) { endLoad(); return; }
       setTimeout(tick, 1);
@@ -390,7 +428,7 @@ const FLAG_TYPES: Record<string, "string" | "number" | "boolean"> = {
   host: "string", port: "number", mode: "string", schedule: "string", connections: "number", reconnect: "boolean",
   durationMs: "number", payloadBytes: "number", exchanges: "number", holdMs: "number", intervalMs: "number",
   connectTimeoutMs: "number", ioTimeoutMs: "number", maxInFlight: "number", maxConnections: "number", maxLagMs: "number", drainMs: "number",
-  sourceAddresses: "number", alignToMs: "number",
+  sourceAddresses: "number", alignToMs: "number", skewPlanFile: "string",
 };
 
 export function parseClientArgs(argv: string[]): LoadConfig {
