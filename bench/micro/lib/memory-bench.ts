@@ -6,7 +6,7 @@ import type { HostConfig, PluginSpec } from "../../../host/src/contracts.ts";
 import type { Vm } from "../../../host/src/runtime/vm.ts";
 import { BenchTarget, clockRate, filterSawFromMetrics, virtualClock, type Tally, type VirtualClock } from "./driver.ts";
 import { machineInfo, moduleBuildInfo, round, type MachineInfo, type ModuleBuildInfo } from "./report.ts";
-import { filterPlugin, flowLimitPerSec, loadBenchConfig } from "./variants.ts";
+import { filterPlugin, flowLimitPerSec, loadBenchConfig, tickPeriodMs } from "./variants.ts";
 
 export interface MemorySettings {
   config: string;
@@ -148,7 +148,10 @@ export async function runMemoryBench(opts: { settings: MemorySettings; quick: bo
   const samples: MemorySample[] = [];
   const t0 = Date.now();
   let logs: Record<string, number> = {};
+  // The filter may publish its counters on its tick: two tick periods pass (no connections) before reading them.
+  const flushMs = 2 * tickPeriodMs(plugin) + 10;
   const sample = (done: number) => {
+    target.settle(flushMs);
     const counted = filterSawFromMetrics(target.wasmMetrics());
     samples.push({
       connections: done, virtualMs: target.emu.nowMs, wallMs: Date.now() - t0,

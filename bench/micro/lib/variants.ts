@@ -76,3 +76,11 @@ export function flowLimitPerSec(p: PluginSpec): number | undefined {
     .map((r) => (r.threshold * 1000) / (typeof r.statIntervalInMs === "number" && r.statIntervalInMs > 0 ? r.statIntervalInMs : 1000));
   return limits.length ? Math.min(...limits) : undefined;
 }
+
+/** The filter's `tickPeriodMs` (filter/assembly/config.ts: default 20 ms), for letting counters flush. */
+export function tickPeriodMs(p: PluginSpec): number {
+  try {
+    const v = JSON.parse(new TextDecoder().decode(p.pluginConfiguration))?.tickPeriodMs;
+    return typeof v === "number" && v > 0 ? v : 20;
+  } catch { return 20; }
+}
