@@ -5,7 +5,7 @@
 // per-tick WorkerReports and publishes the DecisionTable. Design and error bounds: filter/README.md.
 import {
   registerRootContext, BaseContext, RootContext, TcpContext, FilterStatus, LogLevel, PeerType, Counter, Gauge, log,
-  nowMs, setSharedData, resolveSharedQueue, enqueueSharedQueueBytes, WasmResult,
+  nowMs, getSharedData, setSharedData, resolveSharedQueue, enqueueSharedQueueBytes, WasmResult,
 } from "../../abi/assembly";
 import {
   ResourceGuard, bindStat, STAT_STANDALONE, BLOCK_NONE, BLOCK_FLOW, BLOCK_ISOLATION, BLOCK_CIRCUIT_BREAKING,
@@ -103,7 +103,8 @@ export class FilterRoot extends RootContext {
     ensureVmIdentity();
     this.build(cfg);
     // For a service whose own configuration lacks this resource's rules (see service/README.md).
-    setSharedData(rulesKey(cfg.resource), bytes, 0);
+    // Written only when it differs: the service re-reads the rules whenever the entry changes.
+    publishRules(rulesKey(cfg.resource), bytes);
     this.cxTotal.define();
     this.cxActive.define();
     this.m!.define();
@@ -430,6 +431,13 @@ export class FilterRoot extends RootContext {
     else if (s != WasmResult.Ok) this.m!.internalError.increment(1);
     this.lastReportMs = now;
   }
+}
+
+function publishRules(key: string, bytes: ArrayBuffer): void {
+  const cur = getSharedData(key).value;
+  if (cur !== null && cur.byteLength == bytes.byteLength &&
+    memory.compare(changetype<usize>(cur), changetype<usize>(bytes), <usize>bytes.byteLength) == 0) return;
+  setSharedData(key, bytes, 0);
 }
 
 function fallbackName(f: i32): string {

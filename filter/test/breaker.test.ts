@@ -68,6 +68,21 @@ for (const build of BUILDS) {
     emu.shutdown();
   });
 
+  test(`breaker ${tag}: when a filter publishes new rules, a "{}" service aggregates with them from then on`, async () => {
+    const emu = await start({ doc: { resource: R, circuitBreakerRules: [errorRule()] }, serviceDoc: {}, workers: 1, build });
+    emu.advanceTime(100);
+    emu.connect().clientClose(); // the service learns tcp:orders from the first report
+    emu.advanceTime(40);
+    const learned = () => emu.logs("info").filter((l) => l.includes('resource "tcp:orders": aggregating with the rules its filter published'));
+    assert.equal(learned().length, 1);
+    const doc = { resource: R, circuitBreakerRules: [errorRule(), errorRule({ retryTimeoutMs: 7000 })] };
+    emu.store.setData("sentinel", "sentinel/rules/" + R, new TextEncoder().encode(JSON.stringify(doc)), 0);
+    emu.advanceTime(40);
+    assert.equal(learned().length, 2);
+    assert.match(learned()[1], /\(0 flow, 0 isolation, 2 circuit breaker\)$/);
+    emu.shutdown();
+  });
+
   for (const probeOk of [true, false]) {
     test(`breaker ${tag}: probeNum 0 -> after retryTimeout exactly ONE probe across 4 workers; probe ${probeOk ? "good -> Closed" : "refused -> Open again"}`, async () => {
       const emu = await start({ doc: { resource: R, circuitBreakerRules: [errorRule()] }, workers: 4, build });

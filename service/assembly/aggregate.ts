@@ -39,11 +39,20 @@ export class ResourceAgg {
   /** A breaker changed state (publish at once). */
   changed: bool = false;
 
-  constructor(name: string, cfg: SentinelConfig) {
+  /** Rules taken from the filter's published document (not the service's own configuration). */
+  learned: bool = false;
+  /** cas of that document when it was read: a new one means the filter's rules changed. */
+  rulesCas: u32 = 0;
+
+  /**
+   * `previous`: the same resource under its former rules (Sentinel's reload: statistics, equal
+   * breakers and reusable windows carry over; so do the per-VM totals that keep passes conserved).
+   */
+  constructor(name: string, cfg: SentinelConfig, previous: ResourceAgg | null = null) {
     this.name = name;
     this.nameBytes = String.UTF8.encode(name, false);
     this.hash = resourceHash(name);
-    const guard = new ResourceGuard(name, cfg);
+    const guard = new ResourceGuard(name, cfg, previous !== null ? previous.guard : null);
     this.guard = guard;
     const nb = guard.breakers.length;
     this.words = new StaticArray<BreakerWord>(nb);
@@ -65,6 +74,13 @@ export class ResourceAgg {
     const slotLedgers = new StaticArray<SlotLedger>(ni);
     for (let i = 0; i < ni; i++) slotLedgers[i] = new SlotLedger(slotKey(name, i), guard.isolations[i].rule.threshold);
     this.slotLedgers = slotLedgers;
+    if (previous !== null) {
+      for (let i = 0; i < MAX_VMS; i++) {
+        unchecked(this.vmConcurrency[i] = previous.vmConcurrency[i]);
+        unchecked(this.vmTotalPass[i] = previous.vmTotalPass[i]);
+      }
+      this.passes = previous.passes;
+    }
   }
 
   /**

@@ -135,10 +135,43 @@ class ServiceRoot extends RootContext {
   addResource(name: string, learned: bool = false): ResourceAgg | null {
     for (let i = 0; i < this.resources.length; i++) if (this.resources[i].name == name) return this.resources[i];
     if (this.resources.length >= MAX_RESOURCES) { this.droppedResources++; return null; }
-    const a = new ResourceAgg(name, learned ? this.rulesFor(name) : this.cfg);
+    let a: ResourceAgg;
+    if (learned) {
+      const cas = this.rulesCasOf(name);
+      a = new ResourceAgg(name, this.rulesFor(name));
+      a.learned = true;
+      a.rulesCas = cas;
+    } else {
+      a = new ResourceAgg(name, this.cfg);
+    }
     a.define();
     this.resources.push(a);
     return a;
+  }
+
+  private rulesCasOf(name: string): u32 {
+    const r = getSharedData(rulesKey(name));
+    return r.value === null ? 0 : r.cas;
+  }
+
+  /**
+   * A filter configured anew republishes its document: aggregate with the new rules from then on
+   * (Sentinel's reload: what the old rules counted carries over where it still applies).
+   */
+  refreshLearnedRules(): void {
+    const res = this.resources;
+    for (let i = 0; i < res.length; i++) {
+      const a = unchecked(res[i]);
+      if (!a.learned) continue;
+      const cas = this.rulesCasOf(a.name);
+      if (cas == 0 || cas == a.rulesCas) continue;
+      const next = new ResourceAgg(a.name, this.rulesFor(a.name), a);
+      next.learned = true;
+      next.rulesCas = cas;
+      next.define();
+      next.syncWords();
+      res[i] = next;
+    }
   }
 
   /**
@@ -179,6 +212,7 @@ class ServiceRoot extends RootContext {
     const now = nowMs();
     this.drain(now);
     const vms = this.vms;
+    this.refreshLearnedRules();
     for (let i = 0; i < this.resources.length; i++) {
       const a = this.resources[i];
       a.syncWords();
