@@ -1,0 +1,132 @@
+// A/B of the real host's CPU per proxied connection across source trees and configurations, in one
+// run: every (tree, variant) is its own `node host/src/cli.ts --concurrency 1` process in front of
+// one echo upstream; rounds alternate the order, each phase is a fresh closed-loop load client
+// (connect -> 64 B echo -> close). Reported per target: median CPU µs per connection (all threads,
+// /proc/<pid>/stat), and the per-thread split (worker, main, V8 platform threads = GC/compilers).
+//
+//   node bench/tools/host-cpu-ab.ts --trees before=/tmp/before,after=. [--variants host,host-empty,host-both]
+//        [--rounds 6] [--ms 2500] [--connections 32] [--cpu-prof DIR]
+//
+// A "tree" is a directory with host/src/cli.ts (e.g. `git archive <rev> host package.json | tar -x -C
+// /tmp/before` plus symlinks to node_modules and build). Variants: host (no wasm), host-empty (the
+// filter with only its resource name, no service), host-both (envoy-configs/envoy.yaml with its flow
+// and isolation thresholds raised so no connection is blocked: a blocked connection is not a
+// completed one and would inflate CPU per connection).
+import path from "node:path";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import YAML from "yaml";
+import { freePort, processCpuMs, spawnNode, stopAll, waitForPort, type Child } from "../lib/procs.ts";
+import { REPO_ROOT, startUpstreamProc } from "../lib/targets.ts";
+import { noFilterYaml, rewritePorts, type HostPorts } from "../lib/host-config.ts";
+import { runClient } from "../lib/measure.ts";
+
+const USAGE = "usage: node bench/tools/host-cpu-ab.ts --trees name=dir[,name=dir...] [--variants host,host-empty,host-both] [--rounds N] [--ms N] [--connections N] [--cpu-prof DIR]";
+const VARIANTS = ["host", "host-empty", "host-both"];
+
+function parseArgs(argv: string[]) {
+  const o: Record<string, string> = {};
+  for (let i = 0; i < argv.length; i += 2) {
+    if (!argv[i].startsWith("--") || argv[i + 1] === undefined) throw new Error(`bad argument '${argv[i]}'\n${USAGE}`);
+    o[argv[i].slice(2)] = argv[i + 1];
+  }
+  const trees = (o.trees ?? `current=${REPO_ROOT}`).split(",").map((s) => {
+    const [name, dir] = s.split("=");
+    if (!name || !dir) throw new Error(`--trees: expected name=dir, got '${s}'\n${USAGE}`);
+    return { name, dir: path.resolve(dir) };
+  });
+  const variants = (o.variants ?? VARIANTS.join(",")).split(",");
+  for (const v of variants) if (!VARIANTS.includes(v)) throw new Error(`--variants: unknown '${v}' (known: ${VARIANTS.join(", ")})`);
+  const num = (k: string, d: number) => {
+    const n = Number(o[k] ?? d);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`--${k}: expected a positive integer, got '${o[k]}'`);
+    return n;
+  };
+  return { trees, variants, rounds: num("rounds", 6), ms: num("ms", 2500), connections: num("connections", 32), cpuProf: o["cpu-prof"] };
+}
+
+function configFor(variant: string, ports: HostPorts): string {
+  if (variant === "host") return noFilterYaml(ports);
+  const src = "envoy-configs/envoy.yaml";
+  const doc = YAML.parse(rewritePorts(readFileSync(path.join(REPO_ROOT, src), "utf8"), ports, src));
+  for (const l of doc.static_resources.listeners) for (const fc of l.filter_chains) for (const f of fc.filters) {
+    const conf = f.typed_config?.config?.configuration;
+    if (f.name !== "envoy.filters.network.wasm" || typeof conf?.value !== "string") continue;
+    const json = JSON.parse(conf.value);
+    if (variant === "host-empty") conf.value = JSON.stringify({ resource: json.resource });
+    else {
+      for (const r of json.flowRules ?? []) r.threshold = 1e6;
+      for (const r of json.isolationRules ?? []) r.threshold = 1e5;
+      conf.value = JSON.stringify(json);
+    }
+  }
+  if (variant === "host-empty") delete doc.bootstrap_extensions;
+  return YAML.stringify(doc);
+}
+
+/** CPU ms per thread name (numbered V8 platform threads summed as "V8Worker"). */
+function threadCpuMs(pid: number): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const st = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+      const f = st.slice(st.lastIndexOf(")") + 2).split(" ");
+      const comm = readFileSync(`/proc/${pid}/task/${tid}/comm`, "utf8").trim();
+      m.set(comm, (m.get(comm) ?? 0) + (Number(f[11]) + Number(f[12])) * 10); // clock ticks of 10 ms
+    } catch { /* thread ended */ }
+  }
+  return m;
+}
+
+interface Target { key: string; child: Child; port: number; usPerConn: number[]; connPerSec: number[]; threads: Map<string, number>; conns: number }
+
+const median = (a: number[]) => { const s = [...a].sort((x, y) => x - y); return s[Math.floor(s.length / 2)]; };
+
+async function main(): Promise<void> {
+  const opts = parseArgs(process.argv.slice(2));
+  const upstream = await startUpstreamProc();
+  const dir = mkdtempSync(path.join(tmpdir(), "host-cpu-ab-"));
+  const targets: Target[] = [];
+  for (const tree of opts.trees) for (const v of opts.variants) {
+    const ports = { adminPort: await freePort(), listenerPort: await freePort(), upstreamPort: upstream.port };
+    const file = path.join(dir, `${tree.name}-${v}.yaml`);
+    writeFileSync(file, configFor(v, ports));
+    const prof = opts.cpuProf ? ["--cpu-prof", `--cpu-prof-dir=${path.join(opts.cpuProf, `${tree.name}-${v}`)}`] : [];
+    const child = spawnNode(`${tree.name}/${v}`, [...prof, path.join(tree.dir, "host/src/cli.ts"), "-c", file, "--concurrency", "1", "-l", "warn"], { cwd: tree.dir });
+    await waitForPort("127.0.0.1", ports.listenerPort, 30_000, child);
+    targets.push({ key: `${tree.name}/${v}`, child, port: ports.listenerPort, usPerConn: [], connPerSec: [], threads: new Map(), conns: 0 });
+  }
+  const load = (port: number, durationMs: number) => ({ port, mode: "closed" as const, connections: opts.connections, exchanges: 1, payloadBytes: 64, durationMs, intervalMs: 1000 });
+  for (const t of targets) await runClient(load(t.port, 1500)); // warm-up (JIT, tier-up), not recorded
+  for (let r = 0; r < opts.rounds; r++) {
+    for (let i = 0; i < targets.length; i++) {
+      const t = targets[(i + r) % targets.length];
+      const th0 = threadCpuMs(t.child.pid);
+      const cpu0 = processCpuMs(t.child.pid);
+      const { summary } = await runClient(load(t.port, opts.ms));
+      const cpu = processCpuMs(t.child.pid) - cpu0;
+      const th1 = threadCpuMs(t.child.pid);
+      const done = summary.completed;
+      if (done === 0) throw new Error(`${t.key}: no connection completed in round ${r + 1}`);
+      t.usPerConn.push((cpu * 1000) / done);
+      t.connPerSec.push(done / (opts.ms / 1000));
+      t.conns += done;
+      for (const [k, v] of th1) t.threads.set(k, (t.threads.get(k) ?? 0) + v - (th0.get(k) ?? 0));
+      process.stderr.write(`round ${r + 1}/${opts.rounds} ${t.key}: ${((cpu * 1000) / done).toFixed(1)} µs/conn\n`);
+    }
+  }
+  console.log(`${opts.rounds} rounds x ${opts.ms} ms, ${opts.connections} closed-loop clients, 64 B echo per connection, --concurrency 1`);
+  console.log("target                     CPU µs/conn (median)  per round                         conn/s   per thread (µs/conn, whole run)");
+  for (const t of targets) {
+    const th = [...t.threads].filter(([, v]) => v > 0).map(([k, v]) => `${k} ${((v * 1000) / t.conns).toFixed(1)}`).join(", ");
+    console.log(`${t.key.padEnd(26)} ${median(t.usPerConn).toFixed(1).padStart(20)}  ${t.usPerConn.map((x) => x.toFixed(0)).join(" ").padEnd(32)} ${median(t.connPerSec).toFixed(0).padStart(7)}   ${th}`);
+  }
+  for (const t of targets) { t.child.proc.kill("SIGINT"); await t.child.exited; }
+  await stopAll();
+}
+
+main().then(() => process.exit(0), async (e) => {
+  process.stderr.write(`${(e as Error).message}\n`);
+  await stopAll();
+  process.exit(1);
+});
