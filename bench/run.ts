@@ -17,12 +17,15 @@ import { ScenarioUnavailable, type Scenario } from "./scenarios/types.ts";
 
 export const SCENARIOS: Scenario[] = [hostOverhead, overhead, rateLimit, naiveRateLimit, concurrency, circuitBreaker];
 
-export interface RunArgs { scenario: string; quick: boolean; out?: string; concurrency?: number; rounds?: number }
+export interface RunArgs { scenario: string; quick: boolean; out?: string; concurrency?: number; rounds?: number; skew?: number | "uniform"; workers?: number }
+
+/** Scenarios that steer load across workers (--skew, --workers). */
+const SKEW_SCENARIOS = ["rate-limit", "naive"];
 
 export class UsageError extends Error {}
 
 export function usage(): string {
-  return `usage: npm run bench -- <scenario> [--quick] [--out FILE] [--concurrency N] [--rounds N]\n\nscenarios:\n` +
+  return `usage: npm run bench -- <scenario> [--quick] [--out FILE] [--concurrency N] [--rounds N] [--workers N] [--skew uniform|S]\n\nscenarios:\n` +
     SCENARIOS.map((s) => `  ${s.name.padEnd(16)} ${s.description}`).join("\n") + "\n";
 }
 
@@ -40,12 +43,21 @@ export function parseRunArgs(argv: string[]): RunArgs {
     else if (arg === "--out") { if (!argv[i + 1]) throw new UsageError("--out needs a file name"); a.out = argv[++i]; }
     else if (arg === "--concurrency") a.concurrency = posInt(arg, argv[++i], 64);
     else if (arg === "--rounds") a.rounds = posInt(arg, argv[++i], 100);
+    else if (arg === "--workers") a.workers = posInt(arg, argv[++i], 64);
+    else if (arg === "--skew") {
+      const v = argv[++i];
+      const n = Number(v);
+      if (v === "uniform") a.skew = "uniform";
+      else if (v !== undefined && v.trim() !== "" && Number.isFinite(n) && n >= 0 && n <= 1) a.skew = n;
+      else throw new UsageError(`--skew needs "uniform" or the hot worker's share 0..1, got ${v === undefined ? "nothing" : `"${v}"`}`);
+    }
     else if (arg.startsWith("-")) throw new UsageError(`unknown option ${arg}`);
     else if (scenario) throw new UsageError(`one scenario at a time (got "${scenario}" and "${arg}")`);
     else scenario = arg;
   }
   if (!scenario) throw new UsageError("which scenario?");
   if (!SCENARIOS.some((s) => s.name === scenario)) throw new UsageError(`unknown scenario "${scenario}"`);
+  if ((a.skew !== undefined || a.workers !== undefined) && !SKEW_SCENARIOS.includes(scenario)) throw new UsageError(`--skew and --workers are for ${SKEW_SCENARIOS.join(", ")} only`);
   return { ...a, scenario } as RunArgs;
 }
 
@@ -64,7 +76,7 @@ async function main(argv: string[]): Promise<number> {
   const progress = new Progress(scenario.name, scenario.plannedMs(args.quick));
   let out;
   try {
-    out = await scenario.run({ quick: args.quick, concurrency: args.concurrency, rounds: args.rounds, progress });
+    out = await scenario.run({ quick: args.quick, concurrency: args.concurrency, rounds: args.rounds, skew: args.skew, workers: args.workers, progress });
   } catch (e) {
     progress.done();
     if (e instanceof ScenarioUnavailable) { process.stderr.write(`${e.message}\n`); return 2; }

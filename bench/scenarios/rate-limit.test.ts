@@ -50,3 +50,24 @@ test("schedule: half the threshold, then 3x, then half again; only whole interva
   const got = overloadedIntervals([iv(1000), iv(2000), iv(3000), iv(4000), iv(5000), iv(6000), iv(7000), iv(7010, 10)], sch, 200);
   assert.deepEqual(got.map((x) => x.tMs), [3000, 4000, 5000]);
 });
+
+test("--skew and --workers: parsed for rate-limit/naive, bad values and other scenarios refused", async () => {
+  const { parseRunArgs } = await import("../run.ts");
+  assert.deepEqual(parseRunArgs(["rate-limit", "--workers", "4", "--skew", "0.9"]), { quick: false, scenario: "rate-limit", workers: 4, skew: 0.9 });
+  assert.equal(parseRunArgs(["naive", "--skew", "uniform"]).skew, "uniform");
+  assert.throws(() => parseRunArgs(["rate-limit", "--skew", "1.2"]), /--skew needs "uniform" or the hot worker's share 0..1, got "1.2"/);
+  assert.throws(() => parseRunArgs(["rate-limit", "--skew", ""]), /--skew needs/);
+  assert.throws(() => parseRunArgs(["overhead", "--skew", "0.9"]), /for rate-limit, naive only/);
+});
+
+test("skew report: requested next to achieved shares from the per-worker listener counters", async () => {
+  const { skewReport, workerConnections } = await import("./rate-limit-skew.ts");
+  const delta = new Map([["listener.127.0.0.1_9.worker_0.downstream_cx_total", 880], ["listener.127.0.0.1_9.worker_1.downstream_cx_total", 120], ["listener.127.0.0.1_9.downstream_cx_total", 1000]]);
+  const got = workerConnections(delta, "listener.127.0.0.1_9", 2);
+  assert.deepEqual(got, [880, 120]);
+  const setup = { requested: { mode: "skew" as const, hotWorker: 0, skew: 0.9, shares: [0.9, 0.1] }, planFile: "x", calibration: {} as never };
+  const r = skewReport(setup, got, { offeredByWorker: [900, 100] });
+  assert.deepEqual(r.achieved, { connections: [880, 120], shares: [0.88, 0.12] });
+  assert.equal((r as { maxShareError: number }).maxShareError, 0.02);
+  assert.equal(skewReport(null, got).mode, "kernel");
+});

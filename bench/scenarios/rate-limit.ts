@@ -3,8 +3,11 @@
 // time. `naive`: the same load with a per-worker-only limiter (no service: each worker's filter
 // falls back to enforcing the whole threshold locally), to show what global aggregation buys.
 //
-// Skew: connections reach workers by the kernel's SO_REUSEPORT hash of the 4-tuple, which a client
-// cannot steer; the run records the spread it got (listener.<addr>.worker_<n>.downstream_cx_total).
+// Skew: connections reach workers by the kernel's SO_REUSEPORT hash of the 4-tuple. Without
+// --skew the client uses ephemeral ports and the run records the spread it got. With --skew
+// (uniform or the share for worker_0) it first learns which worker accepts each of a few thousand
+// explicit source tuples (rate-limit-skew.ts), then binds them so each worker gets its share; the
+// achieved spread (listener.<addr>.worker_<n>.downstream_cx_total) is reported next to the request.
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import YAML from "yaml";
@@ -15,6 +18,7 @@ import { parseSchedule, rateAt } from "../lib/schedule.ts";
 import { hostPorts, REPO_ROOT, startHostProc, startUpstreamProc } from "../lib/targets.ts";
 import type { IntervalReport } from "../lib/load-client.ts";
 import { formatTable, round1 } from "./compare.ts";
+import { prepareSkew, skewReport, workerConnections, type SkewSetup } from "./rate-limit-skew.ts";
 import { ScenarioUnavailable, type Scenario, type ScenarioOptions, type ScenarioOutput } from "./types.ts";
 
 export interface RateLimitSettings { threshold: number; concurrency: number; belowMs: number; overMs: number; afterMs: number; overFactor: number }
@@ -88,16 +92,26 @@ export function overloadedIntervals(intervals: IntervalReport[], schedule: strin
 
 async function runRateLimit(name: "rate-limit" | "naive", opts: ScenarioOptions): Promise<ScenarioOutput> {
   const naive = name === "naive";
-  const s = rateLimitSettings(opts.quick, opts.concurrency);
+  if (opts.workers !== undefined && opts.concurrency !== undefined && opts.workers !== opts.concurrency) {
+    throw new Error(`${name}: --workers ${opts.workers} and --concurrency ${opts.concurrency} disagree (both are the host's worker threads)`);
+  }
+  const s = rateLimitSettings(opts.quick, opts.workers ?? opts.concurrency);
   const { upstream, host, resource } = await startSentinelHost(name, naive ? "host, per-worker limiter" : "host, filter + service",
     (r) => ({ flowRules: [{ resource: r, threshold: s.threshold, statIntervalInMs: 1000 }] }), naive, s.concurrency);
   const schedule = rateLimitSchedule(s);
+  let skew: SkewSetup | null = null;
+  if (opts.skew !== undefined) {
+    opts.progress.setPhase(`calibrating source tuples to ${s.concurrency} workers`);
+    skew = await prepareSkew(host, s.concurrency, opts.skew, s.overFactor * s.threshold);
+    // calibration connections went through the filter: let its 1 s windows forget them
+    await new Promise((r) => setTimeout(r, 2000));
+  }
   opts.progress.plannedMs = s.belowMs + s.overMs + s.afterMs + 5000 + (Date.now() - opts.progress.t0);
-  opts.progress.setPhase(`${s.overFactor}x threshold ${s.threshold}/s on ${s.concurrency} workers${naive ? " (per-worker limiter)" : ""}`);
+  opts.progress.setPhase(`${s.overFactor}x threshold ${s.threshold}/s on ${s.concurrency} workers${naive ? " (per-worker limiter)" : ""}${skew ? `, shares ${skew.requested.shares.map((x) => x.toFixed(2)).join("/")}` : ""}`);
   const before = await host.stats!();
   const phase = await measurePhase({
     target: host, upstream, phase: name, round: 0, scenarioStartMs: opts.progress.t0,
-    config: { mode: "open", schedule, intervalMs: 1000, payloadBytes: 64, exchanges: 1, maxInFlight: 20000, alignToMs: 1000 },
+    config: { mode: "open", schedule, intervalMs: 1000, payloadBytes: 64, exchanges: 1, maxInFlight: 20000, alignToMs: 1000, ...(skew ? { skewPlanFile: skew.planFile } : {}) },
     onInterval: (r) => opts.progress.interval(r),
   });
   const delta = statDelta(before, await host.stats!());
@@ -110,7 +124,13 @@ async function runRateLimit(name: "rate-limit" | "naive", opts: ScenarioOptions)
   const mismatches = phase.crossChecks.filter((c) => !c.ok).map((c) => `${c.what}: ${c.stat} = ${c.proxy} but clients saw ${c.clients}`);
   if (passStat !== sum.admitted) mismatches.push(`filter passes (sentinel.entry.pass_resource=${resource};) = ${passStat} but clients saw ${sum.admitted} admitted`);
   if (blockStat !== sum.blocked) mismatches.push(`filter flow blocks (sentinel.block.flow_resource=${resource};) = ${blockStat} but clients saw ${sum.blocked} blocked`);
-  const intervals = phase.intervals.map((iv) => ({ tMs: iv.tMs, intervalMs: iv.intervalMs, offered: iv.offered, admitted: iv.admitted, blocked: iv.blocked, failed: iv.failed + iv.refused, skipped: iv.skipped, p99Ms: iv.latency.p99 }));
+  const intervals = phase.intervals.map((iv) => ({ tMs: iv.tMs, intervalMs: iv.intervalMs, offered: iv.offered, admitted: iv.admitted, blocked: iv.blocked, failed: iv.failed + iv.refused, skipped: iv.skipped, p99Ms: iv.latency.p99,
+    ...(iv.offeredByWorker ? { offeredByWorker: iv.offeredByWorker, admittedByWorker: iv.admittedByWorker } : {}) }));
+  const accepted = workerConnections(delta, host.config!.listenerStatPrefix, s.concurrency);
+  const skewFig = skewReport(skew, accepted, sum);
+  const skewLine = skew
+    ? `skew: requested ${skew.requested.shares.map((x) => x.toFixed(3)).join(" / ")}, achieved ${skewFig.achieved.shares.map((x) => x.toFixed(3)).join(" / ")} (workers' accepted connections ${accepted.join(" / ")}); calibration ${skew.calibration.probes} probes in ${skew.calibration.elapsedMs} ms, tuples per worker ${skew.calibration.tuplesPerWorker.join(" / ")}`
+    : `skew: not steered (kernel hash), achieved ${skewFig.achieved.shares.map((x) => x.toFixed(3)).join(" / ")}`;
   const rows = [["t (s)", "offered", "admitted", "blocked", "errors", "client skipped", "admitted / threshold"]];
   // the short drain tail after the schedule is in the JSON, not in the table (its rate means nothing)
   for (const iv of intervals.filter((x) => x.intervalMs >= 500)) rows.push([(iv.tMs / 1000).toFixed(1), String(iv.offered), String(iv.admitted), String(iv.blocked), String(iv.failed), String(iv.skipped), (iv.admitted / s.threshold / (iv.intervalMs / 1000)).toFixed(2)]);
@@ -121,19 +141,24 @@ async function runRateLimit(name: "rate-limit" | "naive", opts: ScenarioOptions)
   const full = intervals.filter((iv) => iv.intervalMs >= 500);
   return {
     summary: { maxAdmittedRatio: maxR, minAdmittedRatio: minR, threshold: s.threshold, workers: s.concurrency, offeredFactor: s.overFactor,
+      skew: skew ? (skew.requested.skew ?? "uniform") : "kernel", requestedShares: skew ? skewFig.requested!.shares : null, achievedShares: skewFig.achieved.shares,
       admitted: sum.admitted, blocked: sum.blocked, errors: sum.failed + sum.refused, clientSkipped: sum.skipped, crossCheckMismatches: mismatches.length },
-    figures: { statsDelta: Object.fromEntries([...delta].filter(([k, v]) => v !== 0 && /sentinel|listener|tcp\.|cluster\./.test(k))), threshold: s.threshold, workers: s.concurrency, skew: "kernel SO_REUSEPORT hash (not steerable by the client)", workerSpread, schedule, resource, settings: s, intervals, phase },
+    figures: { statsDelta: Object.fromEntries([...delta].filter(([k, v]) => v !== 0 && /sentinel|listener|tcp\.|cluster\./.test(k))), threshold: s.threshold, workers: s.concurrency, skew: skewFig, workerSpread, schedule, resource, settings: s, intervals, phase },
     table: `${formatTable(rows)}\n\nadmitted / threshold over the ${over.length} full overloaded intervals: min ${minR}, max ${maxR}` +
-      `\nworkers: ${workerSpread.map((w) => `${w.worker} ${w.connections}`).join(", ")}`,
+      `\nworkers: ${workerSpread.map((w) => `${w.worker} ${w.connections}`).join(", ")}\n${skewLine}`,
     chart: {
-      title: naive ? `Per-worker limiter (no service): ${s.overFactor}x a threshold of ${s.threshold}/s on ${s.concurrency} workers` : `Rate limit: ${s.overFactor}x a threshold of ${s.threshold}/s on ${s.concurrency} workers`,
-      subtitle: `open loop ${schedule}; connect, 64 B echo, close; resource ${resource}`,
+      title: (naive ? `Per-worker limiter (no service): ${s.overFactor}x a threshold of ${s.threshold}/s on ${s.concurrency} workers` : `Rate limit: ${s.overFactor}x a threshold of ${s.threshold}/s on ${s.concurrency} workers`) +
+        (skew ? (skew.requested.skew === null ? ", uniform" : `, ${Math.round(skew.requested.skew * 100)}% to worker_0`) : ""),
+      subtitle: `open loop ${schedule}; connect, 64 B echo, close; resource ${resource}${skew ? `; worker shares requested ${skew.requested.shares.map((x) => x.toFixed(2)).join("/")}, achieved ${skewFig.achieved.shares.map((x) => x.toFixed(2)).join("/")}` : ""}`,
       panels: [
         { title: "Connections per second", xLabel: "time (s)", yLabel: "connections/s", series: [
           { name: "offered", points: full.map((iv) => [x(iv), per(iv, iv.offered)]) },
           { name: "admitted", points: full.map((iv) => [x(iv), per(iv, iv.admitted)]) },
           { name: "blocked", points: full.map((iv) => [x(iv), per(iv, iv.blocked)]) },
         ], refLines: [{ y: s.threshold, label: `threshold ${s.threshold}/s`, color: "#000" }] },
+        ...(skew ? [{ title: "Admitted per second, by the worker the client steered to", xLabel: "time (s)", yLabel: "connections/s",
+          series: Array.from({ length: s.concurrency }, (_, w) => ({ name: `worker_${w}`, points: full.filter((iv) => iv.admittedByWorker).map((iv) => [x(iv), per(iv, iv.admittedByWorker![w])] as [number, number]) })),
+          refLines: [{ y: s.threshold, label: `threshold ${s.threshold}/s`, color: "#000" }] }] : []),
         { title: "Connect-to-first-byte latency of admitted connections, p99", xLabel: "time (s)", yLabel: "ms",
           series: [{ name: "p99", points: full.map((iv) => [x(iv), iv.p99Ms]) }] },
       ],

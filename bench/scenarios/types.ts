@@ -6,6 +6,9 @@ export interface ScenarioOptions {
   /** proxy threads (plain proxy workers = host --concurrency); undefined = the scenario's default. */
   concurrency?: number;
   rounds?: number;
+  /** rate-limit / naive: worker threads, and the share of arrivals steered to worker_0 ("uniform": equal shares). */
+  workers?: number;
+  skew?: number | "uniform";
   progress: Progress;
 }
 
