@@ -74,12 +74,19 @@ export interface LoadConfig {
    * spread over SO_REUSEPORT workers is chosen by the client. "" = the kernel's own spread.
    */
   skewPlanFile: string;
+  /**
+   * >0: also count offered (by start) and admitted (by first byte) connections in buckets of this
+   * many ms of wall-clock time (Date.now(), multiples of it), whatever the report timer does:
+   * a rate limiter's stat windows are wall-clock aligned, and a report interval stretched by a
+   * client stall (1098 ms, then 902 ms) would otherwise mix two windows.
+   */
+  wallClockBucketMs: number;
 }
 
 export const DEFAULT_CONFIG: LoadConfig = {
   host: "127.0.0.1", port: 10000, mode: "closed", schedule: "100@5s", connections: 8, reconnect: true,
   durationMs: 5000, payloadBytes: 64, exchanges: 1, holdMs: 0, intervalMs: 1000, connectTimeoutMs: 5000,
-  ioTimeoutMs: 10000, maxInFlight: 20000, maxConnections: 5_000_000, maxLagMs: 250, drainMs: 5000, sourceAddresses: 1, alignToMs: 0, skewPlanFile: "",
+  ioTimeoutMs: 10000, maxInFlight: 20000, maxConnections: 5_000_000, maxLagMs: 250, drainMs: 5000, sourceAddresses: 1, alignToMs: 0, skewPlanFile: "", wallClockBucketMs: 0,
 };
 
 export function resolveConfig(partial: Partial<LoadConfig>): LoadConfig {
@@ -106,6 +113,7 @@ export function resolveConfig(partial: Partial<LoadConfig>): LoadConfig {
   int("drainMs", 0, 600_000);
   int("sourceAddresses", 1, 254);
   int("alignToMs", 0, 60_000);
+  int("wallClockBucketMs", 0, 60_000);
   if (typeof c.skewPlanFile !== "string") throw new Error(`load config: skewPlanFile must be a file name`);
   if (c.skewPlanFile && c.mode !== "open") throw new Error(`load config: skewPlanFile is for the open loop only`);
   if (c.skewPlanFile && c.sourceAddresses > 1) throw new Error(`load config: skewPlanFile and sourceAddresses both choose source addresses; give one`);
@@ -167,6 +175,17 @@ export interface SummaryReport extends Counters {
   aborted: boolean;
   offeredByWorker?: number[];
   admittedByWorker?: number[];
+  wallClock?: WallClockBuckets;
+}
+
+export interface WallClockBuckets {
+  bucketMs: number;
+  /** epoch ms where bucket 0 starts (a multiple of bucketMs). */
+  firstEpochMs: number;
+  offered: number[];
+  admitted: number[];
+  /** with a skew plan: admitted per bucket per worker. */
+  admittedByWorker?: number[][];
 }
 
 type Fate = "completed" | "blocked" | "refused" | "failed";
@@ -200,6 +219,13 @@ export function runLoad(config: LoadConfig, onReport: (r: IntervalReport | Summa
   const byWorker = () => ({ offered: new Array<number>(nWorkers).fill(0), admitted: new Array<number>(nWorkers).fill(0) });
   const totalByWorker = byWorker();
   let ivByWorker = byWorker();
+  const wall = c.wallClockBucketMs > 0 ? { first: Math.floor(Date.now() / c.wallClockBucketMs), offered: [] as number[], admitted: [] as number[], byWorker: [] as number[][] } : undefined;
+  const wallBump = (arr: number[]) => {
+    const i = Math.floor(Date.now() / c.wallClockBucketMs) - wall!.first;
+    while (arr.length <= i) arr.push(0);
+    arr[i]++;
+    return i;
+  };
   // tuples with a live socket: binding one again would fail
   const busyTuples = new Set<string>();
 
@@ -241,6 +267,7 @@ export function runLoad(config: LoadConfig, onReport: (r: IntervalReport | Summa
   const startConnection = (onClosed?: () => void, pick?: { worker: number; key: string; tuple: { address: string; port: number } }) => {
     started++;
     bump("offered");
+    if (wall) wallBump(wall.offered);
     const nowMs = performance.now();
     const opts: net.NetConnectOpts = { host: c.host, port: c.port, allowHalfOpen: true, noDelay: true };
     if (c.sourceAddresses > 1) (opts as net.TcpNetConnectOpts).localAddress = `127.0.0.${1 + (started % c.sourceAddresses)}`;
@@ -270,6 +297,13 @@ export function runLoad(config: LoadConfig, onReport: (r: IntervalReport | Summa
         conn.gotByte = true;
         bump("admitted");
         if (conn.worker >= 0) { totalByWorker.admitted[conn.worker]++; ivByWorker.admitted[conn.worker]++; }
+        if (wall) {
+          const i = wallBump(wall.admitted);
+          if (conn.worker >= 0) {
+            while (wall.byWorker.length <= i) wall.byWorker.push(new Array<number>(nWorkers).fill(0));
+            wall.byWorker[i][conn.worker]++;
+          }
+        }
         activeAdmitted++;
         if (activeAdmitted > maxActiveAdmitted) maxActiveAdmitted = activeAdmitted;
         if (activeAdmitted > ivMaxActiveAdmitted) ivMaxActiveAdmitted = activeAdmitted;
@@ -369,6 +403,7 @@ export function runLoad(config: LoadConfig, onReport: (r: IntervalReport | Summa
       latency: allHist.summaryMs(), latencyHist: allHist.toSparse(), latencyMaxUs: allHist.maxUs, latencySumUs: allHist.sumUs,
       clientCpuMs: Math.round((cpu.user + cpu.system) / 1000), aborted,
       ...(selector ? { offeredByWorker: totalByWorker.offered, admittedByWorker: totalByWorker.admitted } : {}),
+      ...(wall ? { wallClock: wallClockReport(wall, c.wallClockBucketMs, nWorkers) } : {}),
     };
     onReport(s);
     resolveDone(s);
@@ -424,11 +459,22 @@ export function runLoad(config: LoadConfig, onReport: (r: IntervalReport | Summa
   return { done, abort };
 }
 
+function wallClockReport(w: { first: number; offered: number[]; admitted: number[]; byWorker: number[][] }, bucketMs: number, nWorkers: number): WallClockBuckets {
+  const n = Math.max(w.offered.length, w.admitted.length);
+  const pad = (a: number[]) => { while (a.length < n) a.push(0); return a; };
+  const out: WallClockBuckets = { bucketMs, firstEpochMs: w.first * bucketMs, offered: pad(w.offered), admitted: pad(w.admitted) };
+  if (nWorkers > 0) {
+    while (w.byWorker.length < n) w.byWorker.push(new Array<number>(nWorkers).fill(0));
+    out.admittedByWorker = w.byWorker.map((b) => b ?? new Array<number>(nWorkers).fill(0));
+  }
+  return out;
+}
+
 const FLAG_TYPES: Record<string, "string" | "number" | "boolean"> = {
   host: "string", port: "number", mode: "string", schedule: "string", connections: "number", reconnect: "boolean",
   durationMs: "number", payloadBytes: "number", exchanges: "number", holdMs: "number", intervalMs: "number",
   connectTimeoutMs: "number", ioTimeoutMs: "number", maxInFlight: "number", maxConnections: "number", maxLagMs: "number", drainMs: "number",
-  sourceAddresses: "number", alignToMs: "number", skewPlanFile: "string",
+  sourceAddresses: "number", alignToMs: "number", skewPlanFile: "string", wallClockBucketMs: "number",
 };
 
 export function parseClientArgs(argv: string[]): LoadConfig {

@@ -32,7 +32,7 @@ test("calibrated tuples land on their worker; a requested 0.9 skew is what the h
   writeFileSync(plan, JSON.stringify({ shares, pools: poolsByWorker(cal.mapping, 2) }));
   const before = await host.stats!();
   // 600 arrivals on 120 tuples: every tuple is used several times (bind after close must work)
-  const run = runLoad(resolveConfig({ port: host.port, mode: "open", schedule: "400@1500ms", skewPlanFile: plan, intervalMs: 500 }), () => {});
+  const run = runLoad(resolveConfig({ port: host.port, mode: "open", schedule: "400@1500ms", skewPlanFile: plan, intervalMs: 500, wallClockBucketMs: 500 }), () => {});
   const s = await run.done;
   const delta = statDelta(before, await host.stats!());
   const got = [0, 1].map((w) => delta.get(`${prefix}.worker_${w}.downstream_cx_total`) ?? -1);
@@ -41,4 +41,11 @@ test("calibrated tuples land on their worker; a requested 0.9 skew is what the h
   // the host's counters agree with the client's choice connection for connection
   assert.deepEqual(got, s.offeredByWorker);
   assert.ok(Math.abs(got[0] / (got[0] + got[1]) - 0.9) <= 0.01, `worker_0 got ${got[0]} of ${got[0] + got[1]}`);
+  // wall-clock buckets hold every arrival and every admission, per worker too
+  const w = s.wallClock!;
+  const total = (a: number[]) => a.reduce((x, y) => x + y, 0);
+  assert.equal(w.firstEpochMs % 500, 0);
+  assert.equal(total(w.offered), 600);
+  assert.equal(total(w.admitted), s.admitted);
+  assert.deepEqual([0, 1].map((k) => total(w.admittedByWorker!.map((b) => b[k]))), s.admittedByWorker);
 });

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import YAML from "yaml";
-import { overloadedIntervals, rateLimitSchedule, rateLimitSettings, rateLimitYaml } from "./rate-limit.ts";
+import { wallClockIntervals, overloadedIntervals, rateLimitSchedule, rateLimitSettings, rateLimitYaml } from "./rate-limit.ts";
 import type { IntervalReport } from "../lib/load-client.ts";
 
 const ENVOY = `
@@ -70,4 +70,11 @@ test("skew report: requested next to achieved shares from the per-worker listene
   assert.deepEqual(r.achieved, { connections: [880, 120], shares: [0.88, 0.12] });
   assert.equal((r as { maxShareError: number }).maxShareError, 0.02);
   assert.equal(skewReport(null, got).mode, "kernel");
+});
+
+test("wall-clock seconds: placed on the schedule, only whole seconds above the threshold count as overloaded", () => {
+  const w = { bucketMs: 1000, firstEpochMs: 1_000_000, offered: [100, 300, 300, 100], admitted: [100, 200, 200, 100] };
+  const ivs = wallClockIntervals(w, 1_000_001, "100@1s,300@2s,100@1s", 200);
+  assert.deepEqual(ivs.map((x) => [x.startMs, x.overloaded]), [[-1, false], [999, true], [1999, true], [2999, false]]);
+  assert.deepEqual(wallClockIntervals(undefined, 0, "100@1s", 200), []);
 });

@@ -16,7 +16,7 @@ import { rewritePorts } from "../lib/host-config.ts";
 import { statDelta } from "../lib/admin-stats.ts";
 import { parseSchedule, rateAt } from "../lib/schedule.ts";
 import { hostPorts, REPO_ROOT, startHostProc, startUpstreamProc } from "../lib/targets.ts";
-import type { IntervalReport } from "../lib/load-client.ts";
+import type { IntervalReport, WallClockBuckets } from "../lib/load-client.ts";
 import { formatTable, round1 } from "./compare.ts";
 import { prepareSkew, skewReport, workerConnections, type SkewSetup } from "./rate-limit-skew.ts";
 import { ScenarioUnavailable, type Scenario, type ScenarioOptions, type ScenarioOutput } from "./types.ts";
@@ -111,7 +111,7 @@ async function runRateLimit(name: "rate-limit" | "naive", opts: ScenarioOptions)
   const before = await host.stats!();
   const phase = await measurePhase({
     target: host, upstream, phase: name, round: 0, scenarioStartMs: opts.progress.t0,
-    config: { mode: "open", schedule, intervalMs: 1000, payloadBytes: 64, exchanges: 1, maxInFlight: 20000, alignToMs: 1000, ...(skew ? { skewPlanFile: skew.planFile } : {}) },
+    config: { mode: "open", schedule, intervalMs: 1000, payloadBytes: 64, exchanges: 1, maxInFlight: 20000, alignToMs: 1000, wallClockBucketMs: 1000, ...(skew ? { skewPlanFile: skew.planFile } : {}) },
     onInterval: (r) => opts.progress.interval(r),
   });
   const delta = statDelta(before, await host.stats!());
@@ -134,6 +134,11 @@ async function runRateLimit(name: "rate-limit" | "naive", opts: ScenarioOptions)
   const rows = [["t (s)", "offered", "admitted", "blocked", "errors", "client skipped", "admitted / threshold"]];
   // the short drain tail after the schedule is in the JSON, not in the table (its rate means nothing)
   for (const iv of intervals.filter((x) => x.intervalMs >= 500)) rows.push([(iv.tMs / 1000).toFixed(1), String(iv.offered), String(iv.admitted), String(iv.blocked), String(iv.failed), String(iv.skipped), (iv.admitted / s.threshold / (iv.intervalMs / 1000)).toFixed(2)]);
+  const wallIvs = wallClockIntervals(phase.summary.wallClock, phase.intervals[0]?.t0EpochMs ?? 0, schedule, s.threshold);
+  const wallOver = wallIvs.filter((w) => w.overloaded);
+  const wallRatios = wallOver.map((w) => w.admitted / s.threshold);
+  const wallMax = wallRatios.length ? Math.round(Math.max(...wallRatios) * 1000) / 1000 : null;
+  const wallMin = wallRatios.length ? Math.round(Math.min(...wallRatios) * 1000) / 1000 : null;
   const maxR = ratios.length ? Math.round(Math.max(...ratios) * 1000) / 1000 : null;
   const minR = ratios.length ? Math.round(Math.min(...ratios) * 1000) / 1000 : null;
   const x = (iv: { tMs: number }) => round1(iv.tMs / 1000);
@@ -141,10 +146,12 @@ async function runRateLimit(name: "rate-limit" | "naive", opts: ScenarioOptions)
   const full = intervals.filter((iv) => iv.intervalMs >= 500);
   return {
     summary: { maxAdmittedRatio: maxR, minAdmittedRatio: minR, threshold: s.threshold, workers: s.concurrency, offeredFactor: s.overFactor,
+      wallClockMaxAdmittedRatio: wallMax, wallClockMinAdmittedRatio: wallMin, wallClockSeconds: wallOver.length,
       skew: skew ? (skew.requested.skew ?? "uniform") : "kernel", requestedShares: skew ? skewFig.requested!.shares : null, achievedShares: skewFig.achieved.shares,
       admitted: sum.admitted, blocked: sum.blocked, errors: sum.failed + sum.refused, clientSkipped: sum.skipped, crossCheckMismatches: mismatches.length },
-    figures: { statsDelta: Object.fromEntries([...delta].filter(([k, v]) => v !== 0 && /sentinel|listener|tcp\.|cluster\./.test(k))), threshold: s.threshold, workers: s.concurrency, skew: skewFig, workerSpread, schedule, resource, settings: s, intervals, phase },
+    figures: { statsDelta: Object.fromEntries([...delta].filter(([k, v]) => v !== 0 && /sentinel|listener|tcp\.|cluster\./.test(k))), threshold: s.threshold, workers: s.concurrency, skew: skewFig, workerSpread, wallClockIntervals: wallIvs, schedule, resource, settings: s, intervals, phase },
     table: `${formatTable(rows)}\n\nadmitted / threshold over the ${over.length} full overloaded intervals: min ${minR}, max ${maxR}` +
+      `\nper wall-clock second (the filter's stat windows; admitted counted at first byte) over the ${wallOver.length} overloaded seconds: min ${wallMin}, max ${wallMax}` +
       `\nworkers: ${workerSpread.map((w) => `${w.worker} ${w.connections}`).join(", ")}\n${skewLine}`,
     chart: {
       title: (naive ? `Per-worker limiter (no service): ${s.overFactor}x a threshold of ${s.threshold}/s on ${s.concurrency} workers` : `Rate limit: ${s.overFactor}x a threshold of ${s.threshold}/s on ${s.concurrency} workers`) +
@@ -186,4 +193,19 @@ export const naiveRateLimit: Scenario = {
 export function findStat(stats: Map<string, number>, suffix: string): number | null {
   for (const [k, v] of stats) if (k.endsWith(suffix)) return v;
   return null;
+}
+
+/**
+ * The client's wall-clock buckets (admitted counted when the first byte arrived) with their start
+ * relative to the schedule, and whether the whole second lies in the part offering more than the
+ * threshold.
+ */
+export function wallClockIntervals(w: WallClockBuckets | undefined, t0EpochMs: number, schedule: string, threshold: number) {
+  if (!w) return [];
+  const sch = parseSchedule(schedule);
+  return w.admitted.map((admitted, i) => {
+    const startMs = w.firstEpochMs + i * w.bucketMs - t0EpochMs;
+    const overloaded = rateAt(sch, startMs + 1) > threshold && rateAt(sch, startMs + w.bucketMs - 1) > threshold;
+    return { startMs, offered: w.offered[i], admitted, ...(w.admittedByWorker ? { admittedByWorker: w.admittedByWorker[i] } : {}), overloaded };
+  });
 }
