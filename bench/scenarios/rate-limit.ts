@@ -8,7 +8,7 @@
 // (uniform or the share for worker_0) it first learns which worker accepts each of a few thousand
 // explicit source tuples (rate-limit-skew.ts), then binds them so each worker gets its share; the
 // achieved spread (listener.<addr>.worker_<n>.downstream_cx_total) is reported next to the request.
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import YAML from "yaml";
 import { measurePhase } from "../lib/measure.ts";
@@ -114,6 +114,7 @@ async function runRateLimit(name: "rate-limit" | "naive", opts: ScenarioOptions)
     config: { mode: "open", schedule, intervalMs: 1000, payloadBytes: 64, exchanges: 1, maxInFlight: 20000, alignToMs: 1000, wallClockBucketMs: 1000, ...(skew ? { skewPlanFile: skew.planFile } : {}) },
     onInterval: (r) => opts.progress.interval(r),
   });
+  if (skew) rmSync(skew.planFile, { force: true });
   const delta = statDelta(before, await host.stats!());
   const sum = phase.summary;
   const over = overloadedIntervals(phase.intervals, schedule, s.threshold);
