@@ -27,7 +27,7 @@ function targets() {
   const mod = (name) => {
     const entry = `${name}/assembly/index.ts`;
     if (!existsSync(entry)) return;
-    const srcDirs = [`${name}/assembly`, "abi/assembly", "shared-schema/gen/as", "shared-schema/assembly", "sentinel/assembly"];
+    const srcDirs = [`${name}/assembly`, "abi/assembly", "shared-schema/gen/as", "shared-schema/as-runtime", "shared-schema/assembly", "sentinel/assembly"];
     list.push({ entry, out: `build/${name}.wasm`, flags: RELEASE, srcDirs });
     list.push({ entry, out: `build/${name}.debug.wasm`, flags: DEBUG, srcDirs });
   };

@@ -73,17 +73,9 @@ export async function stopAll(): Promise<void> {
   await Promise.all([...children].map((c) => c.stop()));
 }
 
-/** A port that was free a moment ago on 127.0.0.1 (the kernel's pick). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+// One freePort for tests and benchmarks: it draws below the kernel's ephemeral range, so the load
+// client's thousands of outgoing connections cannot take a port between its pick and the bind.
+export { freePort } from "../../host/test/e2e/net-helpers.ts";
 
 /** Resolves once something accepts TCP connections on host:port. */
 export async function waitForPort(host: string, port: number, timeoutMs: number, child?: Child): Promise<void> {

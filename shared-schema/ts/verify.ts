@@ -1,7 +1,7 @@
 // Verifier for untrusted FlatBuffers bytes on the TypeScript side: the flatbuffers npm runtime
 // has none, and its readers throw or misread on malformed offsets. It walks the layout model
 // generated from the schema (gen/meta/schema.ts) with exactly the rules of the AssemblyScript
-// verifier (gen/as/runtime.ts): every table header, vtable, field, offset, vector and string
+// verifier (as-runtime/runtime.ts): every table header, vtable, field, offset, vector and string
 // inside the buffer and aligned as builders align them, strings NUL-terminated, enum values
 // known, nesting at most MAX_DEPTH, at most maxTables tables. The tests hold the two to the same
 // answer on every input.

@@ -3,7 +3,7 @@
 // one type into the builder and leaves in json.s the canonical dump (see ../as/dump.ts) of what
 // it wrote, so a decoder's output can be compared with the writer's intent.
 
-import { Builder } from "../as/runtime";
+import { Builder } from "../../as-runtime/runtime";
 import { BlockCountStruct, BreakerReportStruct, WorkerQuotaStruct, ConcurrencyQuotaStruct, ProbeGrantStruct, WorkerAckStruct, ResourceBucketBuilder, ResourceReportBuilder, WorkerReportBuilder, FlowDecisionBuilder, IsolationDecisionBuilder, BreakerDecisionBuilder, ResourceDecisionBuilder, DecisionTableBuilder } from "../as/sentinel-wire";
 
 export class Rng {

@@ -3,7 +3,7 @@
 // absent fields (defaults, empty vectors, invalid sub-readers), never a trap; call verify*() once
 // on untrusted bytes to know they are well formed. Builders write into a reusable Builder.
 
-import { TableReader, StructReader, Verifier, Builder, BAD, DEFAULT_MAX_TABLES } from "./runtime";
+import { TableReader, StructReader, Verifier, Builder, BAD, DEFAULT_MAX_TABLES } from "../../as-runtime/runtime";
 
 /**
  * Circuit breaker state, numbered exactly as Sentinel's `circuitbreaker.State`.

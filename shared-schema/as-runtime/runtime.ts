@@ -1,6 +1,6 @@
-// The schema-independent part of the generated AssemblyScript codec, emitted verbatim into
-// gen/as/runtime.ts by gen-as.mjs (kept here as a template so gen/ stays generated-only).
-export const AS_RUNTIME = String.raw`
+// The schema-independent part of the AssemblyScript FlatBuffers codec: the library the generated
+// code in gen/as/ imports, as flatc's TypeScript output imports the `flatbuffers` npm runtime.
+// Hand-written; gen-as.mjs generates only the schema-specific readers and builders.
 // Bounds-checked FlatBuffers reading, verifying and building for AssemblyScript.
 // Nothing here traps on malformed input: every load is preceded by a check against the buffer
 // length, positions are computed in u64 so u32 offsets cannot wrap, and a failed check yields
@@ -449,4 +449,3 @@ export class Builder {
     return out;
   }
 }
-`;
