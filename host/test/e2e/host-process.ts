@@ -6,6 +6,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { after, before } from "node:test";
+import { startEchoUpstream } from "../../src/network/echo-upstream.ts";
+import type { EchoUpstream } from "../../src/network/echo-upstream.ts";
+import { freePort } from "./net-helpers.ts";
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 const CLI = join(REPO_ROOT, "host", "src", "cli.ts");
@@ -209,4 +213,30 @@ static_resources:
   clusters:${clusterYaml("backend", p.clusterPort, "1s")}
 ${services === "" ? "" : `bootstrap_extensions:${services}`}
 `;
+}
+
+/** A running host in front of an echo upstream, as the wasm end-to-end suites use it. */
+export interface WasmHostFixture { echo: EchoUpstream; host: HostProcess; adminPort: number; listenerPort: number }
+
+/**
+ * Registers before/after hooks in the current describe: an echo upstream, a host on free ports
+ * running `plugins` (see wasmYaml) with `args`, ready before the first test, stopped after the last.
+ * The returned object is filled in by the before hook.
+ */
+export function wasmHostFixture(plugins: { filters: WasmPluginYaml[]; services?: WasmPluginYaml[] },
+  args: string[]): WasmHostFixture {
+  const f = {} as WasmHostFixture;
+  before(async () => {
+    f.echo = await startEchoUpstream();
+    f.adminPort = await freePort();
+    f.listenerPort = await freePort();
+    const path = writeTempConfig(wasmYaml({ adminPort: f.adminPort, listenerPort: f.listenerPort, clusterPort: f.echo.port, ...plugins }));
+    f.host = spawnHost(["-c", path, ...args]);
+    await waitReady(f.host, f.adminPort);
+  });
+  after(async () => {
+    await f.host?.kill();
+    await f.echo?.close();
+  });
+  return f;
 }
