@@ -11,7 +11,10 @@
 // /tmp/before` plus symlinks to node_modules and build). Variants: host (no wasm), host-empty (the
 // filter with only its resource name, no service), host-both (envoy-configs/envoy.yaml with its flow
 // and isolation thresholds raised so no connection is blocked: a blocked connection is not a
-// completed one and would inflate CPU per connection).
+// completed one and would inflate CPU per connection), host-noop (bench/micro's do-nothing filter
+// module: the host's own cost of running a wasm filter), and "-slowtick" forms of host-empty and
+// host-both with every module's tick at 1 s (what the per-time work costs). The first target is the
+// baseline of the paired per-round ratios printed last.
 import path from "node:path";
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -22,7 +25,7 @@ import { noFilterYaml, rewritePorts, type HostPorts } from "../lib/host-config.t
 import { runClient } from "../lib/measure.ts";
 
 const USAGE = "usage: node bench/tools/host-cpu-ab.ts --trees name=dir[,name=dir...] [--variants host,host-empty,host-both] [--rounds N] [--ms N] [--connections N] [--cpu-prof DIR]";
-const VARIANTS = ["host", "host-empty", "host-both"];
+const VARIANTS = ["host", "host-noop", "host-empty", "host-empty-slowtick", "host-both", "host-both-slowtick"];
 
 function parseArgs(argv: string[]) {
   const o: Record<string, string> = {};
@@ -53,14 +56,26 @@ function configFor(variant: string, ports: HostPorts): string {
     const conf = f.typed_config?.config?.configuration;
     if (f.name !== "envoy.filters.network.wasm" || typeof conf?.value !== "string") continue;
     const json = JSON.parse(conf.value);
-    if (variant === "host-empty") conf.value = JSON.stringify({ resource: json.resource });
+    if (variant === "host-noop") {
+      // The do-nothing module of bench/micro: the host's own cost of running a wasm filter.
+      f.typed_config.config.vm_config.code.local.filename = path.join(REPO_ROOT, "build/bench-micro/empty-filter.wasm");
+      conf.value = "";
+    } else if (variant.startsWith("host-empty")) conf.value = JSON.stringify({ resource: json.resource });
     else {
       for (const r of json.flowRules ?? []) r.threshold = 1e6;
       for (const r of json.isolationRules ?? []) r.threshold = 1e5;
       conf.value = JSON.stringify(json);
     }
+    // "-slowtick": the filter's tick at 1 s instead of 20 ms, to separate per-time from per-connection cost.
+    if (variant.endsWith("-slowtick")) conf.value = JSON.stringify({ ...JSON.parse(conf.value), tickPeriodMs: 1000 });
   }
-  if (variant === "host-empty") delete doc.bootstrap_extensions;
+  if (variant === "host-empty" || variant === "host-empty-slowtick" || variant === "host-noop") delete doc.bootstrap_extensions;
+  else if (variant.endsWith("-slowtick")) {
+    for (const ext of doc.bootstrap_extensions ?? []) {
+      const conf = ext.typed_config?.config?.configuration;
+      if (typeof conf?.value === "string") conf.value = JSON.stringify({ ...JSON.parse(conf.value), tickPeriodMs: 1000 });
+    }
+  }
   return YAML.stringify(doc);
 }
 
@@ -91,7 +106,7 @@ async function main(): Promise<void> {
     const ports = { adminPort: await freePort(), listenerPort: await freePort(), upstreamPort: upstream.port };
     const file = path.join(dir, `${tree.name}-${v}.yaml`);
     writeFileSync(file, configFor(v, ports));
-    const prof = opts.cpuProf ? ["--cpu-prof", `--cpu-prof-dir=${path.join(opts.cpuProf, `${tree.name}-${v}`)}`] : [];
+    const prof = opts.cpuProf ? ["--cpu-prof", "--cpu-prof-interval", "250", `--cpu-prof-dir=${path.join(opts.cpuProf, `${tree.name}-${v}`)}`] : [];
     const child = spawnNode(`${tree.name}/${v}`, [...prof, path.join(tree.dir, "host/src/cli.ts"), "-c", file, "--concurrency", "1", "-l", "warn"], { cwd: tree.dir });
     await waitForPort("127.0.0.1", ports.listenerPort, 30_000, child);
     targets.push({ key: `${tree.name}/${v}`, child, port: ports.listenerPort, usPerConn: [], connPerSec: [], threads: new Map(), conns: 0 });
@@ -120,6 +135,15 @@ async function main(): Promise<void> {
   for (const t of targets) {
     const th = [...t.threads].filter(([, v]) => v > 0).map(([k, v]) => `${k} ${((v * 1000) / t.conns).toFixed(1)}`).join(", ");
     console.log(`${t.key.padEnd(26)} ${median(t.usPerConn).toFixed(1).padStart(20)}  ${t.usPerConn.map((x) => x.toFixed(0)).join(" ").padEnd(32)} ${median(t.connPerSec).toFixed(0).padStart(7)}   ${th}`);
+  }
+  // Paired per round: each target's CPU per connection over the baseline's (the first target) in the
+  // same round, run minutes apart at most, so a busy spell of this shared machine hits both.
+  const base = targets[0];
+  console.log(`\nper-round ratio ${base.key} / target (CPU per connection; 1.00 = same cost, 0.95 = target costs 5 % more)`);
+  for (const t of targets.slice(1)) {
+    const ratios = t.usPerConn.map((x, r) => base.usPerConn[r] / x).sort((a, b) => a - b);
+    const q = (f: number) => ratios[Math.min(ratios.length - 1, Math.floor(f * ratios.length))];
+    console.log(`${t.key.padEnd(26)} median ${median(ratios).toFixed(3)}   quartiles ${q(0.25).toFixed(3)}..${q(0.75).toFixed(3)}   range ${ratios[0].toFixed(3)}..${ratios[ratios.length - 1].toFixed(3)}`);
   }
   for (const t of targets) { t.child.proc.kill("SIGINT"); await t.child.exited; }
   await stopAll();
