@@ -27,8 +27,10 @@ export class FilterConnection extends TcpContext {
 
   onNewConnection(): u32 {
     const root = this.filterRoot;
-    root.cxTotal.increment(1);
-    root.cxActive.add(1);
+    root.pendingCxTotal++;
+    root.pendingCxActive++;
+    root.openConnections++;
+    if (root.idleTicking) root.wake();
     if (log.enabled(LogLevel.Debug)) log.debug(P + "new connection " + this.id.toString());
     const now = nowMs();
     this.startMs = now;
@@ -75,7 +77,9 @@ export class FilterConnection extends TcpContext {
   onDelete(): void {
     this.finish(PeerType.Unknown);
     const root = this.filterRoot;
-    root.cxActive.add(-1);
+    root.pendingCxActive--;
+    if (root.openConnections > 0) root.openConnections--;
+    if (root.draining) root.flushMetrics(); // no tick flushes any more
     // The dispatcher has forgotten this id: no callback reaches this object until it is reused.
     root.recycle(this);
   }

@@ -18,6 +18,8 @@ export class DecisionView {
   version: u64 = 0;
   serviceNonce: u64 = 0;
   publishedAtMs: u64 = 0;
+  /** The service's heartbeat: it publishes at least this often (and at once on breaker changes). */
+  publishIntervalMs: u32 = 0;
   workers: u32 = 0;
   seen: bool = false;
   /** Tables that failed verification (malformed bytes in shared data). */
@@ -65,6 +67,7 @@ export class DecisionView {
     this.version = version;
     this.serviceNonce = nonce;
     this.publishedAtMs = t.publishedAtMs();
+    this.publishIntervalMs = t.publishIntervalMs();
     this.workers = this.distinctWorkers();
     const res = this.res;
     const n = t.resourcesLength();

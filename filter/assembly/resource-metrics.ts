@@ -1,9 +1,16 @@
 // The per-resource stats of one filter plugin (names in stats.ts), defined once at configure time.
 // The per-connection counters and the active gauge are accumulated here and flushed to the host on
 // every tick (and when the plugin goes away): one host call per stat per tick instead of one per
-// connection. They lag by at most one tick period; the RT histogram is recorded per sample.
+// connection. They lag by at most one tick period. RT samples are kept in a fixed buffer and recorded
+// on the tick too (a histogram needs every value: one call per sample, but back to back on the tick
+// rather than cold between a connection's socket syscalls), or at once when the buffer fills.
+// Envoy itself keeps histogram samples thread-local and merges them on its stats flush.
 import { Counter, Gauge, Histogram } from "../../abi/assembly";
 import * as S from "./stats";
+
+/** RT samples held between ticks; a full buffer is recorded at once, so this bounds memory, not accuracy. */
+// @ts-ignore: decorator
+@inline export const RT_SAMPLES: i32 = 512;
 
 export class ResourceMetrics {
   pass: Counter; complete: Counter; error: Counter; active: Gauge; rt: Histogram;
@@ -38,8 +45,25 @@ export class ResourceMetrics {
   pendingBlockBreaker: i64 = 0;
   pendingBlockStale: i64 = 0;
   pendingFallback: i64 = 0;
+  readonly rtSamples: StaticArray<u64> = new StaticArray<u64>(RT_SAMPLES);
+  rtPending: i32 = 0;
+
+  /** Keeps one RT sample for the next flush (records the buffer first when it is full). */
+  recordRt(ms: u64): void {
+    if (this.rtPending == RT_SAMPLES) this.flushRt();
+    unchecked(this.rtSamples[this.rtPending] = ms);
+    this.rtPending++;
+  }
+
+  private flushRt(): void {
+    const n = this.rtPending;
+    const rt = this.rt;
+    for (let i = 0; i < n; i++) rt.record(unchecked(this.rtSamples[i]));
+    this.rtPending = 0;
+  }
 
   flush(): void {
+    if (this.rtPending > 0) this.flushRt();
     if (this.pendingPass > 0) { this.pass.increment(this.pendingPass); this.pendingPass = 0; }
     if (this.pendingComplete > 0) { this.complete.increment(this.pendingComplete); this.pendingComplete = 0; }
     if (this.pendingError > 0) { this.error.increment(this.pendingError); this.pendingError = 0; }

@@ -77,7 +77,7 @@ for (const build of BUILDS) {
     assert.equal(learned().length, 1);
     const doc = { resource: R, circuitBreakerRules: [errorRule(), errorRule({ retryTimeoutMs: 7000 })] };
     emu.store.setData("sentinel", "sentinel/rules/" + R, new TextEncoder().encode(JSON.stringify(doc)), 0);
-    emu.advanceTime(40);
+    emu.advanceTime(100); // the service's next tick (tickPeriodMs 100) reads it
     assert.equal(learned().length, 2);
     assert.match(learned()[1], /\(0 flow, 0 isolation, 2 circuit breaker\)$/);
     emu.shutdown();

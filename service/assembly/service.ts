@@ -72,7 +72,7 @@ class ServiceRoot extends RootContext {
   cfg: SentinelConfig = new SentinelConfig();
   resources: Array<ResourceAgg> = new Array<ResourceAgg>(0);
   readonly vms: VmTable = new VmTable();
-  tickMs: u32 = 20;
+  tickMs: u32 = 100;
   workerExpiryMs: u32 = 2000;
   version: u64 = 0;
   serviceNonce: u64 = 0;

@@ -66,9 +66,11 @@ describe("envoy-configs/envoy.yaml (wasm filter + singleton service), --concurre
     const N = 20;
     await Promise.all(Array.from({ length: N }, (_, i) => echoExchange(listenerPort, Buffer.from(`c${i}`))));
     const p = `listener.127.0.0.1_${listenerPort}`;
-    const after = await pollUntil("connections to finish", async () => {
+    // The filter hands its counts to the host on its tick (20 ms), not per connection.
+    const after = await pollUntil("connections to finish and the filters' next tick", async () => {
       const s = await adminStats(adminPort);
-      return s.get(`${p}.downstream_cx_active`) === 0 ? s : undefined;
+      const counted = (s.get("wasmcustom.sentinel.filter.cx_total") ?? 0) - (before.get("wasmcustom.sentinel.filter.cx_total") ?? 0);
+      return s.get(`${p}.downstream_cx_active`) === 0 && counted >= N && s.get("wasmcustom.sentinel.filter.cx_active") === 0 ? s : undefined;
     });
     const delta = (n: string) => (after.get(n) ?? 0) - (before.get(n) ?? 0);
     assert.equal(delta("wasmcustom.sentinel.filter.cx_total"), N);

@@ -1,0 +1,61 @@
+// Tick periods: every timer wake-up costs a thread CPU whether or not there is work, so a quiet
+// worker ticks slowly and the service publishes on a 100 ms heartbeat (and at once on breaker
+// changes). Nothing a connection needs may wait for a slow tick.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import type { Emulator } from "../../host/src/runtime/emulator.ts";
+import { start, admitted, BUILDS } from "./helpers.ts";
+
+const R = "tcp:orders";
+
+function tickPeriod(emu: Emulator, thread: number, plugin: string): number {
+  const roots = emu.runtime(thread)!.vmFor(plugin)!.roots();
+  assert.equal(roots.length, 1);
+  return roots[0].tickPeriodMs;
+}
+
+for (const build of BUILDS) {
+  const tag = `(${build.filter})`;
+
+  test(`ticks ${tag}: a quiet worker ticks every 250 ms; its first new connection brings back tickPeriodMs`, async () => {
+    const emu = await start({ doc: { resource: R, flowRules: [{ resource: R, threshold: 100 }], isolationRules: [{ resource: R, threshold: 10 }] }, build });
+    assert.equal(tickPeriod(emu, 1, "sentinel_filter"), 20);
+    emu.advanceTime(100);
+    assert.equal(tickPeriod(emu, 1, "sentinel_filter"), 250, "nothing happened: quiet");
+    const c = emu.connect();
+    assert.ok(admitted(c));
+    assert.equal(tickPeriod(emu, 1, "sentinel_filter"), 20, "woken by the connection itself");
+    emu.advanceTime(200);
+    assert.equal(tickPeriod(emu, 1, "sentinel_filter"), 20, "an open connection keeps the worker awake");
+    c.clientClose();
+    emu.advanceTime(1000); // its report goes out, the bucket's lease and the slot go back, then quiet
+    assert.equal(tickPeriod(emu, 1, "sentinel_filter"), 250);
+    assert.equal(Number(emu.metric(`sentinel.entry.complete_resource=${R};`)), 1);
+    assert.equal(Number(emu.metric("sentinel.filter.cx_active")), 0);
+    emu.shutdown();
+  });
+
+  test(`ticks ${tag}: the quiet period is at most a quarter of staleAfterMs, never below tickPeriodMs`, async () => {
+    const short = await start({ doc: { resource: R, staleAfterMs: 400, tickPeriodMs: 25 }, build });
+    short.advanceTime(200);
+    assert.equal(tickPeriod(short, 1, "sentinel_filter"), 100);
+    short.shutdown();
+    const tiny = await start({ doc: { resource: R, staleAfterMs: 60, tickPeriodMs: 25 }, build, extra: { logLevel: "warn" } });
+    tiny.advanceTime(200);
+    assert.equal(tickPeriod(tiny, 1, "sentinel_filter"), 25);
+    tiny.shutdown();
+  });
+
+  test(`ticks ${tag}: the service ticks every 100 ms; a staleAfterMs within its heartbeat is warned about once`, async () => {
+    const emu = await start({ doc: { resource: R, staleAfterMs: 120 }, build });
+    assert.equal(tickPeriod(emu, 0, "sentinel_service"), 100);
+    emu.advanceTime(1000);
+    const warned = emu.logs("warn").filter((l) => l.includes("staleAfterMs 120 is not above the service's publication period 100 ms plus this filter's tick 30 ms"));
+    assert.equal(warned.length, 1, emu.logs("warn").join("\n"));
+    emu.shutdown();
+    const fine = await start({ doc: { resource: R }, build });
+    fine.advanceTime(1000);
+    assert.deepEqual(fine.logs("warn"), []);
+    fine.shutdown();
+  });
+}
