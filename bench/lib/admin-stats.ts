@@ -34,6 +34,27 @@ export async function fetchStats(adminHost: string, adminPort: number): Promise<
   return parseStatsJson(await fetchText(`http://${adminHost}:${adminPort}/stats?format=json`));
 }
 
+// The filter's per-connection counters (cx, entry, block), as opposed to the service's sliding-window
+// gauges, which move with time alone.
+const FILTER_COUNTS = /^wasmcustom\.sentinel\.(filter|entry|block)\./;
+
+/**
+ * Stats once the filters' counts have settled. The filter hands its per-connection counts to the
+ * host on its tick (20 ms while it has connections), so a read right after traffic, or right after
+ * a readiness probe, can miss the last ones: reads until those counters are unchanged over `gapMs`.
+ */
+export async function settledStats(read: () => Promise<StatMap>, gapMs = 100, maxMs = 3000): Promise<StatMap> {
+  const key = (m: StatMap) => JSON.stringify([...m].filter(([k]) => FILTER_COUNTS.test(k)));
+  const deadline = Date.now() + maxMs;
+  let prev = await read();
+  for (;;) {
+    await new Promise((r) => setTimeout(r, gapMs));
+    const next = await read();
+    if (key(next) === key(prev) || Date.now() > deadline) return next;
+    prev = next;
+  }
+}
+
 /** after - before for every stat in `after` (counters grow; gauges give their change). */
 export function statDelta(before: StatMap, after: StatMap): StatMap {
   const out: StatMap = new Map();

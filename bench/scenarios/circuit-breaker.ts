@@ -7,7 +7,7 @@
 // the upstream switches are sent at known times, and the breaker state gauge
 // (sentinel.circuit_breaker.state: 0 Closed, 1 HalfOpen, 2 Open) is sampled from the admin endpoint.
 import { measurePhase } from "../lib/measure.ts";
-import { statDelta } from "../lib/admin-stats.ts";
+import { statDelta, settledStats } from "../lib/admin-stats.ts";
 import type { IntervalReport } from "../lib/load-client.ts";
 import type { Band } from "../lib/svg.ts";
 import { formatTable, round1 } from "./compare.ts";
@@ -71,7 +71,7 @@ async function run(opts: ScenarioOptions): Promise<ScenarioOutput> {
   }), false, s.concurrency);
   opts.progress.plannedMs = s.loadMs + 5000 + (Date.now() - opts.progress.t0);
   opts.progress.setPhase(`${s.rate} conn/s; upstream fails at ${s.failAtMs / 1000}s, recovers at ${s.recoverAtMs / 1000}s`);
-  const before = await host.stats!();
+  const before = await settledStats(host.stats!);
   const t0 = Date.now();
   const samples: Array<[number, number]> = [];
   let sampling = true;
@@ -108,7 +108,7 @@ async function run(opts: ScenarioOptions): Promise<ScenarioOutput> {
     for (const t of timers) clearTimeout(t);
     await sampler;
   }
-  const delta = statDelta(before, await host.stats!());
+  const delta = statDelta(before, await settledStats(host.stats!));
   const sum = phase.summary;
   const intervals = phase.intervals.map((iv) => ({ endMs: clientT0 + iv.tMs, intervalMs: iv.intervalMs, offered: iv.offered, admitted: iv.admitted, blocked: iv.blocked, failed: iv.failed + iv.refused, skipped: iv.skipped }));
   const failAt = switches.find((x) => x.mode.startsWith("failing"))?.atMs ?? null;

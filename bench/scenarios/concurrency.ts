@@ -4,7 +4,7 @@
 // Observed: the clients' count of admitted-and-open connections, and the filter's own gauge
 // (sentinel.entry.active, summed over workers) sampled from the admin endpoint.
 import { measurePhase } from "../lib/measure.ts";
-import { statDelta } from "../lib/admin-stats.ts";
+import { statDelta, settledStats } from "../lib/admin-stats.ts";
 import { formatTable, round1 } from "./compare.ts";
 import { findStat, startSentinelHost } from "./rate-limit.ts";
 import type { Scenario, ScenarioOptions, ScenarioOutput } from "./types.ts";
@@ -32,7 +32,7 @@ async function run(opts: ScenarioOptions): Promise<ScenarioOutput> {
   const schedule = `${rate}@${s.loadMs}ms`;
   opts.progress.plannedMs = s.loadMs + s.holdMs + 5000 + (Date.now() - opts.progress.t0);
   opts.progress.setPhase(`${rate} conn/s held ${s.holdMs} ms vs concurrency threshold ${s.threshold} on ${s.concurrency} workers`);
-  const before = await host.stats!();
+  const before = await settledStats(host.stats!);
   // The filter's gauge, sampled while the load runs.
   const gauge: Array<[number, number]> = [];
   let sampling = true;
@@ -55,7 +55,7 @@ async function run(opts: ScenarioOptions): Promise<ScenarioOutput> {
     sampling = false;
     await sampler;
   }
-  const delta = statDelta(before, await host.stats!());
+  const delta = statDelta(before, await settledStats(host.stats!));
   const sum = phase.summary;
   const maxGauge = gauge.length ? Math.max(...gauge.map(([, v]) => v)) : null;
   const passStat = findStat(delta, `sentinel.entry.pass_resource=${resource};`);

@@ -13,7 +13,7 @@ import path from "node:path";
 import YAML from "yaml";
 import { measurePhase } from "../lib/measure.ts";
 import { rewritePorts } from "../lib/host-config.ts";
-import { statDelta } from "../lib/admin-stats.ts";
+import { statDelta, settledStats } from "../lib/admin-stats.ts";
 import { parseSchedule, rateAt } from "../lib/schedule.ts";
 import { hostPorts, REPO_ROOT, startHostProc, startUpstreamProc } from "../lib/targets.ts";
 import type { IntervalReport, WallClockBuckets } from "../lib/load-client.ts";
@@ -108,14 +108,14 @@ async function runRateLimit(name: "rate-limit" | "naive", opts: ScenarioOptions)
   }
   opts.progress.plannedMs = s.belowMs + s.overMs + s.afterMs + 5000 + (Date.now() - opts.progress.t0);
   opts.progress.setPhase(`${s.overFactor}x threshold ${s.threshold}/s on ${s.concurrency} workers${naive ? " (per-worker limiter)" : ""}${skew ? `, shares ${skew.requested.shares.map((x) => x.toFixed(2)).join("/")}` : ""}`);
-  const before = await host.stats!();
+  const before = await settledStats(host.stats!);
   const phase = await measurePhase({
     target: host, upstream, phase: name, round: 0, scenarioStartMs: opts.progress.t0,
     config: { mode: "open", schedule, intervalMs: 1000, payloadBytes: 64, exchanges: 1, maxInFlight: 20000, alignToMs: 1000, wallClockBucketMs: 1000, ...(skew ? { skewPlanFile: skew.planFile } : {}) },
     onInterval: (r) => opts.progress.interval(r),
   });
   if (skew) rmSync(skew.planFile, { force: true });
-  const delta = statDelta(before, await host.stats!());
+  const delta = statDelta(before, await settledStats(host.stats!));
   const sum = phase.summary;
   const over = overloadedIntervals(phase.intervals, schedule, s.threshold);
   const ratios = over.map((iv) => iv.admitted / (s.threshold * (iv.intervalMs / 1000)));

@@ -1,0 +1,98 @@
+// CPU an idle host uses per second (no connections at all): what the modules' timers cost. Every
+// configuration gets its own `node host/src/cli.ts` in front of one echo upstream, is left to settle,
+// then measured from /proc over --seconds; rounds alternate the order.
+//
+//   node bench/tools/idle-cpu.ts [--configs envoy-configs/envoy.yaml,envoy-configs/no-filter.yaml]
+//        [--trees name=dir,...] [--seconds 8] [--rounds 2] [--concurrency 1]
+//
+// A tree (default: this repository) supplies host/src/cli.ts and the build/ the config points at,
+// so two trees compare two builds of the modules.
+import path from "node:path";
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { freePort, spawnNode, stopAll, waitForPort, type Child } from "../lib/procs.ts";
+import { REPO_ROOT, startUpstreamProc } from "../lib/targets.ts";
+import { rewritePorts } from "../lib/host-config.ts";
+
+const USAGE = "usage: node bench/tools/idle-cpu.ts [--configs FILE,...] [--trees name=dir,...] [--seconds N] [--rounds N] [--concurrency N]";
+
+function parseArgs(argv: string[]) {
+  const o: Record<string, string> = {};
+  for (let i = 0; i < argv.length; i += 2) {
+    if (!argv[i].startsWith("--") || argv[i + 1] === undefined) throw new Error(`bad argument '${argv[i]}'\n${USAGE}`);
+    o[argv[i].slice(2)] = argv[i + 1];
+  }
+  const num = (k: string, d: number) => {
+    const n = Number(o[k] ?? d);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`--${k}: expected a positive integer, got '${o[k]}'`);
+    return n;
+  };
+  const trees = (o.trees ?? `current=${REPO_ROOT}`).split(",").map((s) => {
+    const [name, dir] = s.split("=");
+    if (!name || !dir) throw new Error(`--trees: expected name=dir, got '${s}'\n${USAGE}`);
+    return { name, dir: path.resolve(dir) };
+  });
+  const configs = (o.configs ?? "envoy-configs/envoy.yaml,envoy-configs/no-filter.yaml").split(",");
+  return { trees, configs, seconds: num("seconds", 8), rounds: num("rounds", 2), concurrency: num("concurrency", 1) };
+}
+
+/** CPU ms per thread name (V8 platform threads summed as "V8Worker"), user + system. */
+function threadCpuMs(pid: number): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const st = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+      const f = st.slice(st.lastIndexOf(")") + 2).split(" ");
+      const comm = readFileSync(`/proc/${pid}/task/${tid}/comm`, "utf8").trim();
+      m.set(comm, (m.get(comm) ?? 0) + (Number(f[11]) + Number(f[12])) * 10); // clock ticks of 10 ms
+    } catch { /* thread ended */ }
+  }
+  return m;
+}
+
+interface Target { key: string; child: Child; msPerSec: number[]; threads: Map<string, number> }
+
+async function main(): Promise<void> {
+  const opts = parseArgs(process.argv.slice(2));
+  const upstream = await startUpstreamProc();
+  const dir = mkdtempSync(path.join(tmpdir(), "idle-cpu-"));
+  const targets: Target[] = [];
+  for (const tree of opts.trees) for (const cfg of opts.configs) {
+    const ports = { adminPort: await freePort(), listenerPort: await freePort(), upstreamPort: upstream.port };
+    const file = path.join(dir, `${tree.name}-${path.basename(cfg)}`);
+    writeFileSync(file, rewritePorts(readFileSync(path.join(tree.dir, cfg), "utf8"), ports, cfg));
+    const key = `${tree.name}/${path.basename(cfg, ".yaml")}`;
+    const child = spawnNode(key, [path.join(tree.dir, "host/src/cli.ts"), "-c", file, "--concurrency", String(opts.concurrency), "-l", "warn"], { cwd: tree.dir });
+    await waitForPort("127.0.0.1", ports.listenerPort, 30_000, child);
+    targets.push({ key, child, msPerSec: [], threads: new Map() });
+  }
+  await new Promise((r) => setTimeout(r, 2000)); // start-up work (compilation, first ticks) out of the way
+  for (let r = 0; r < opts.rounds; r++) {
+    // All targets idle at once; each measured over the same span, so machine load hits them alike.
+    const before = targets.map((t) => threadCpuMs(t.child.pid));
+    await new Promise((res) => setTimeout(res, opts.seconds * 1000));
+    targets.forEach((t, i) => {
+      const after = threadCpuMs(t.child.pid);
+      let total = 0;
+      for (const [k, v] of after) {
+        const d = v - (before[i].get(k) ?? 0);
+        total += d;
+        t.threads.set(k, (t.threads.get(k) ?? 0) + d);
+      }
+      t.msPerSec.push(total / opts.seconds);
+    });
+  }
+  console.log(`idle, ${opts.rounds} x ${opts.seconds} s, --concurrency ${opts.concurrency}: CPU ms per second (all threads, /proc)`);
+  for (const t of targets) {
+    const th = [...t.threads].filter(([, v]) => v > 0).map(([k, v]) => `${k} ${(v / (opts.seconds * opts.rounds)).toFixed(1)}`).join(", ");
+    console.log(`${t.key.padEnd(28)} ${t.msPerSec.map((x) => x.toFixed(1)).join(" / ").padStart(14)}   ${th}`);
+  }
+  for (const t of targets) { t.child.proc.kill("SIGINT"); await t.child.exited; }
+  await stopAll();
+}
+
+main().then(() => process.exit(0), async (e) => {
+  process.stderr.write(`${(e as Error).message}\n`);
+  await stopAll();
+  process.exit(1);
+});
