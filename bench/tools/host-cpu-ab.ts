@@ -112,7 +112,8 @@ async function main(): Promise<void> {
     targets.push({ key: `${tree.name}/${v}`, child, port: ports.listenerPort, usPerConn: [], connPerSec: [], threads: new Map(), conns: 0 });
   }
   const load = (port: number, durationMs: number) => ({ port, mode: "closed" as const, connections: opts.connections, exchanges: 1, payloadBytes: 64, durationMs, intervalMs: 1000 });
-  for (const t of targets) await runClient(load(t.port, 1500)); // warm-up (JIT, tier-up), not recorded
+  const served = new Map<Target, number>();
+  for (const t of targets) served.set(t, (await runClient(load(t.port, 1500))).summary.completed); // warm-up (JIT, tier-up), not recorded
   for (let r = 0; r < opts.rounds; r++) {
     for (let i = 0; i < targets.length; i++) {
       const t = targets[(i + r) % targets.length];
@@ -144,6 +145,10 @@ async function main(): Promise<void> {
     const ratios = t.usPerConn.map((x, r) => base.usPerConn[r] / x).sort((a, b) => a - b);
     const q = (f: number) => ratios[Math.min(ratios.length - 1, Math.floor(f * ratios.length))];
     console.log(`${t.key.padEnd(26)} median ${median(ratios).toFixed(3)}   quartiles ${q(0.25).toFixed(3)}..${q(0.75).toFixed(3)}   range ${ratios[0].toFixed(3)}..${ratios[ratios.length - 1].toFixed(3)}`);
+  }
+  if (opts.cpuProf) {
+    // A profile covers the process's whole life: divide by every connection it served.
+    console.log(`\nconnections served per process (warm-up included, for --cpu-prof): ${targets.map((t) => `${t.key} ${t.conns + (served.get(t) ?? 0)}`).join(", ")}`);
   }
   for (const t of targets) { t.child.proc.kill("SIGINT"); await t.child.exited; }
   await stopAll();

@@ -1,5 +1,5 @@
-// One downstream connection of the real host: the Transport the ConnectionHandler (wasm filter manager
-// or the passthrough tcp_proxy) drives, over a downstream net.Socket and the upstream one tcp_proxy opens.
+// One downstream connection of the real host: the Transport the ConnectionHandler (the network filter
+// manager, with or without wasm filters) drives, over a downstream net.Socket and the upstream one tcp_proxy opens.
 //   - half-close both ways (allowHalfOpen): a FIN is passed on as endStream and the sockets close only
 //     when both directions are done;
 //   - backpressure both ways: a write that returns false pauses the opposite socket until 'drain';

@@ -5,7 +5,7 @@ import net from "node:net";
 import type { ConnectionHandler, HostConfig, SharedStoreApi, ThreadRuntimeApi, Transport } from "../contracts.ts";
 import { LogLevel } from "../contracts.ts";
 import type { LogSink } from "../log/log-sink.ts";
-import { PassthroughHandler } from "./passthrough-handler.ts";
+import { FilterManager } from "../runtime/filter-manager.ts";
 import { ListenerStats, PendingCounters, ServerStats, TcpProxyStats } from "./proxy-stats.ts";
 import { SocketTransport } from "./socket-transport.ts";
 import type { ListenerContext } from "./socket-transport.ts";
@@ -54,9 +54,15 @@ export class WorkerListeners {
       const wasm = spec.filters.some((f) => f.kind === "wasm");
       if (wasm && runtime === null) throw new Error(`listener '${spec.name}' has wasm filters but no runtime`);
       const name = spec.name;
+      // Without wasm filters Envoy still runs its network filter manager with tcp_proxy as the only
+      // read filter: the same FilterManager and tcp_proxy here, so a listener behaves the same (read
+      // disabled while the upstream connects, downstream closed with FlushWrite when the upstream
+      // closes) with or without filters, and a benchmark's "no filter" baseline differs from the
+      // filtered case by the filters alone.
+      const tcpLog = (level: number, line: string): void => log.log(level, "filter", SRC, line);
       const createHandler = wasm
         ? (t: Transport): ConnectionHandler => runtime!.createConnection(name, t)
-        : (t: Transport): ConnectionHandler => new PassthroughHandler(t);
+        : (t: Transport): ConnectionHandler => new FilterManager({ transport: t, filters: [], tcpProxy: tcp, log: tcpLog });
       const ctx: ListenerContext = {
         name, store, log, pending: this.pending, serverStats, cluster, createHandler,
         listenerStats: new ListenerStats(store, spec.address, workerIndex),

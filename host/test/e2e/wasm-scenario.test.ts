@@ -62,7 +62,16 @@ describe("envoy-configs/envoy.yaml (wasm filter + singleton service), --concurre
   });
 
   test("the filter's wasmcustom counters are one stat summed over both workers", async () => {
-    const before = await adminStats(adminPort);
+    // Counts of the previous test's connections may still be on their way to the host (flushed on
+    // the filters' tick): start from a snapshot that holds still for 100 ms.
+    let before = await adminStats(adminPort);
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 100));
+      const again = await adminStats(adminPort);
+      const same = again.get("wasmcustom.sentinel.filter.cx_total") === before.get("wasmcustom.sentinel.filter.cx_total");
+      before = again;
+      if (same) break;
+    }
     const N = 20;
     await Promise.all(Array.from({ length: N }, (_, i) => echoExchange(listenerPort, Buffer.from(`c${i}`))));
     const p = `listener.127.0.0.1_${listenerPort}`;
