@@ -128,8 +128,10 @@ export const L4_CALLBACKS = [
   "proxy_on_context_create", "proxy_on_vm_start", "proxy_on_configure", "proxy_on_tick", "proxy_on_queue_ready",
   "proxy_on_new_connection", "proxy_on_downstream_data", "proxy_on_upstream_data",
   "proxy_on_downstream_connection_close", "proxy_on_upstream_connection_close",
-  "proxy_on_done", "proxy_on_log", "proxy_on_delete",
+  "proxy_on_done", "proxy_on_delete",
 ] as const;
+// proxy_on_log is optional: cpp-host's ContextBase::onLog calls it only when exported (the Sentinel
+// filter leaves it out; the service exports it).
 
 /** Module-level exports Envoy needs or calls, with their types. */
 export const REQUIRED_FUNCTION_EXPORTS: Readonly<Record<string, FuncType>> = {
