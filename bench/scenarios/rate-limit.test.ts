@@ -14,7 +14,7 @@ static_resources:
       - name: envoy.filters.network.wasm
         typed_config:
           config:
-            configuration: { "@type": type.googleapis.com/google.protobuf.StringValue, value: '{"resource":"tcp:echo","tickPeriodMs":20}' }
+            configuration: { "@type": type.googleapis.com/google.protobuf.StringValue, value: '{"resource":"tcp:echo","tickPeriodMs":20,"flowRules":[{"resource":"tcp:echo","threshold":1000}],"isolationRules":[{"resource":"tcp:echo","threshold":500}],"circuitBreakerRules":[{"resource":"tcp:echo","strategy":1,"threshold":0.5}]}' }
       - name: envoy.filters.network.tcp_proxy
         typed_config: { stat_prefix: echo, cluster: c }
 bootstrap_extensions:
@@ -24,7 +24,7 @@ bootstrap_extensions:
       configuration: { "@type": type.googleapis.com/google.protobuf.StringValue, value: '{}' }
 `;
 
-test("rate-limit config: the flow rule goes to the filter and (without filter-only keys) to the service", () => {
+test("rate-limit config: the scenario's flow rule replaces the shipped rules, in the filter and (without filter-only keys) in the service", () => {
   const { yaml, resource } = rateLimitYaml(ENVOY, 250, false);
   assert.equal(resource, "tcp:echo");
   const doc = YAML.parse(yaml);

@@ -38,7 +38,7 @@ const FILTER_ONLY = ["rtMode", "fallback", "staleAfterMs", "workers", "tickPerio
 const CONFIG = "envoy-configs/envoy.yaml";
 
 /**
- * envoy.yaml with Sentinel rules added to the filter's document (`rules`, e.g. {flowRules: [...]})
+ * envoy.yaml with the filter's rules replaced by `rules` (e.g. {flowRules: [...]}; the shipped rules are dropped)
  * and the same document minus the filter-only keys given to the service. `perWorkerOnly`: no
  * service, and each worker's filter enforces the whole rule locally (fallback "local", workers 1).
  */
@@ -50,7 +50,10 @@ export function sentinelYaml(text: string, rules: (resource: string) => Record<s
     const conf = f.typed_config.config.configuration;
     const shipped = JSON.parse(conf.value) as Record<string, unknown>;
     resource = String(shipped.resource);
-    const filterDoc: Record<string, unknown> = { ...shipped, ...rules(resource) };
+    // The scenario's rules replace the shipped ones (envoy.yaml carries flow, isolation and breaker
+    // rules; a rate-limit run with the shipped breaker would also block on calibration probes).
+    const { flowRules: _f, isolationRules: _i, circuitBreakerRules: _c, ...settings } = shipped;
+    const filterDoc: Record<string, unknown> = { ...settings, ...rules(resource) };
     if (perWorkerOnly) Object.assign(filterDoc, { fallback: "local", workers: 1 });
     conf.value = JSON.stringify(filterDoc);
     if (!perWorkerOnly) {

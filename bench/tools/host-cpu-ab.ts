@@ -24,7 +24,7 @@ import { REPO_ROOT, startUpstreamProc } from "../lib/targets.ts";
 import { noFilterYaml, rewritePorts, type HostPorts } from "../lib/host-config.ts";
 import { runClient } from "../lib/measure.ts";
 
-const USAGE = "usage: node bench/tools/host-cpu-ab.ts --trees name=dir[,name=dir...] [--variants host,host-empty,host-both] [--rounds N] [--ms N] [--connections N] [--cpu-prof DIR]";
+const USAGE = "usage: node bench/tools/host-cpu-ab.ts --trees name=dir[,name=dir...] [--variants host,host-empty,host-both] [--rounds N] [--ms N] [--connections N] [--cpu-prof DIR] [--node-flags \"--flag ...\"]";
 const VARIANTS = ["host", "host-noop", "host-empty", "host-empty-slowtick", "host-both", "host-both-slowtick"];
 
 function parseArgs(argv: string[]) {
@@ -45,7 +45,10 @@ function parseArgs(argv: string[]) {
     if (!Number.isInteger(n) || n < 1) throw new Error(`--${k}: expected a positive integer, got '${o[k]}'`);
     return n;
   };
-  return { trees, variants, rounds: num("rounds", 6), ms: num("ms", 2500), connections: num("connections", 32), cpuProf: o["cpu-prof"] };
+  return { trees, variants, rounds: num("rounds", 6), ms: num("ms", 2500), connections: num("connections", 32), cpuProf: o["cpu-prof"], nodeFlags: (o["node-flags"] ?? "").split(" ").filter(Boolean),
+    // --node-flags-<tree> "...": flags for one tree's processes only (the same directory may be given
+    // twice under two names to compare V8 settings side by side).
+    treeFlags: new Map(trees.map((t) => [t.name, (o[`node-flags-${t.name}`] ?? "").split(" ").filter(Boolean)])) };
 }
 
 function configFor(variant: string, ports: HostPorts): string {
@@ -107,7 +110,7 @@ async function main(): Promise<void> {
     const file = path.join(dir, `${tree.name}-${v}.yaml`);
     writeFileSync(file, configFor(v, ports));
     const prof = opts.cpuProf ? ["--cpu-prof", "--cpu-prof-interval", "250", `--cpu-prof-dir=${path.join(opts.cpuProf, `${tree.name}-${v}`)}`] : [];
-    const child = spawnNode(`${tree.name}/${v}`, [...prof, path.join(tree.dir, "host/src/cli.ts"), "-c", file, "--concurrency", "1", "-l", "warn"], { cwd: tree.dir });
+    const child = spawnNode(`${tree.name}/${v}`, [...opts.nodeFlags, ...(opts.treeFlags.get(tree.name) ?? []), ...prof, path.join(tree.dir, "host/src/cli.ts"), "-c", file, "--concurrency", "1", "-l", "warn"], { cwd: tree.dir });
     await waitForPort("127.0.0.1", ports.listenerPort, 30_000, child);
     targets.push({ key: `${tree.name}/${v}`, child, port: ports.listenerPort, usPerConn: [], connPerSec: [], threads: new Map(), conns: 0 });
   }
