@@ -14,7 +14,7 @@
 // completed one and would inflate CPU per connection), host-noop (bench/micro's do-nothing filter
 // module: the host's own cost of running a wasm filter), and "-slowtick" forms of host-empty and
 // host-both with every module's tick at 1 s (what the per-time work costs). The first target is the
-// baseline of the paired per-round ratios printed last.
+// baseline of the paired per-round ratios printed last, unless the tree has a "host" target.
 import path from "node:path";
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -140,14 +140,17 @@ async function main(): Promise<void> {
     const th = [...t.threads].filter(([, v]) => v > 0).map(([k, v]) => `${k} ${((v * 1000) / t.conns).toFixed(1)}`).join(", ");
     console.log(`${t.key.padEnd(26)} ${median(t.usPerConn).toFixed(1).padStart(20)}  ${t.usPerConn.map((x) => x.toFixed(0)).join(" ").padEnd(32)} ${median(t.connPerSec).toFixed(0).padStart(7)}   ${th}`);
   }
-  // Paired per round: each target's CPU per connection over the baseline's (the first target) in the
-  // same round, run minutes apart at most, so a busy spell of this shared machine hits both.
-  const base = targets[0];
-  console.log(`\nper-round ratio ${base.key} / target (CPU per connection; 1.00 = same cost, 0.95 = target costs 5 % more)`);
-  for (const t of targets.slice(1)) {
+  // Paired per round: each target's CPU per connection over its baseline's in the same round (run
+  // seconds apart, so a busy spell of this shared machine hits both). The baseline is the same
+  // tree's "host" target when there is one, else the first target.
+  console.log(`\nper-round ratio baseline / target (CPU per connection; 1.00 = same cost, 0.95 = target costs 5 % more)`);
+  for (const t of targets) {
+    const tree = t.key.slice(0, t.key.indexOf("/"));
+    const base = targets.find((b) => b.key === `${tree}/host`) ?? targets[0];
+    if (base === t) continue;
     const ratios = t.usPerConn.map((x, r) => base.usPerConn[r] / x).sort((a, b) => a - b);
     const q = (f: number) => ratios[Math.min(ratios.length - 1, Math.floor(f * ratios.length))];
-    console.log(`${t.key.padEnd(26)} median ${median(ratios).toFixed(3)}   quartiles ${q(0.25).toFixed(3)}..${q(0.75).toFixed(3)}   range ${ratios[0].toFixed(3)}..${ratios[ratios.length - 1].toFixed(3)}`);
+    console.log(`${`${base.key} / ${t.key}`.padEnd(44)} median ${median(ratios).toFixed(3)}   quartiles ${q(0.25).toFixed(3)}..${q(0.75).toFixed(3)}   range ${ratios[0].toFixed(3)}..${ratios[ratios.length - 1].toFixed(3)}`);
   }
   if (opts.cpuProf) {
     // A profile covers the process's whole life: divide by every connection it served.
