@@ -240,3 +240,33 @@ export function wasmHostFixture(plugins: { filters: WasmPluginYaml[]; services?:
   });
   return f;
 }
+
+/** What a scenario fixture proxies to: a port and how to stop whatever listens there. */
+export interface FixtureUpstream { port: number; close(): Promise<void> }
+
+/** A running host on a copy of an envoy-configs/ scenario (see scenarioWithPorts). */
+export interface ScenarioHostFixture { upstream: FixtureUpstream; host: HostProcess; adminPort: number; listenerPort: number }
+
+/**
+ * Registers before/after hooks in the current describe: the upstream (an echo upstream unless
+ * `upstream` makes another, e.g. a refused port or a slow server), the host on free ports running
+ * `configFile` edited by `edit` with `args`, ready before the first test, stopped after the last.
+ */
+export function scenarioHostFixture(configFile: string, args: string[], opts: {
+  edit?: (doc: Record<string, any>) => void; upstream?: () => Promise<FixtureUpstream>;
+} = {}): ScenarioHostFixture {
+  const f = {} as ScenarioHostFixture;
+  before(async () => {
+    f.upstream = opts.upstream ? await opts.upstream() : await startEchoUpstream();
+    f.adminPort = await freePort();
+    f.listenerPort = await freePort();
+    const path = await scenarioWithPorts(configFile, { adminPort: f.adminPort, listenerPort: f.listenerPort, upstreamPort: f.upstream.port }, opts.edit);
+    f.host = spawnHost(["-c", path, ...args]);
+    await waitReady(f.host, f.adminPort);
+  });
+  after(async () => {
+    await f.host?.kill();
+    await f.upstream?.close();
+  });
+  return f;
+}

@@ -1,61 +1,41 @@
 // End to end through envoy-configs/envoy.yaml: the Sentinel wasm filter on every worker plus the
 // singleton wasm service on main, the host running as a child process with --concurrency 2.
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { startEchoUpstream } from "../../src/network/echo-upstream.ts";
-import type { EchoUpstream } from "../../src/network/echo-upstream.ts";
-import { REPO_ROOT, scenarioWithPorts, spawnHost, waitReady } from "./host-process.ts";
-import type { HostProcess } from "./host-process.ts";
-import { adminStats, echoExchange, freePort, openConnection, pollUntil, randomPayload } from "./net-helpers.ts";
+import { REPO_ROOT, scenarioHostFixture } from "./host-process.ts";
+import { adminStats, echoExchange, openConnection, pollUntil, randomPayload } from "./net-helpers.ts";
 
 const BUILT = ["build/filter.wasm", "build/service.wasm"].every((f) => existsSync(join(REPO_ROOT, f)));
 
 describe("envoy-configs/envoy.yaml (wasm filter + singleton service), --concurrency 2", { skip: !BUILT && "run `npm run build` first" }, () => {
-  let echo: EchoUpstream;
-  let host: HostProcess;
-  let adminPort: number;
-  let listenerPort: number;
-
-  before(async () => {
-    echo = await startEchoUpstream();
-    adminPort = await freePort();
-    listenerPort = await freePort();
-    const path = await scenarioWithPorts("envoy-configs/envoy.yaml", { adminPort, listenerPort, upstreamPort: echo.port });
-    host = spawnHost(["-c", path, "--concurrency", "2", "--component-log-level", "wasm:debug"]);
-    await waitReady(host, adminPort);
-  });
-
-  after(async () => {
-    await host?.kill();
-    await echo?.close();
-  });
+  const f = scenarioHostFixture("envoy-configs/envoy.yaml", ["--concurrency", "2", "--component-log-level", "wasm:debug"]);
 
   test("4 MiB each way arrive intact through the wasm filter chain (sha256); 16 MiB to a slow reader", async () => {
     const payload = randomPayload(4 * 1024 * 1024);
-    const r = await echoExchange(listenerPort, payload);
+    const r = await echoExchange(f.listenerPort, payload);
     assert.equal(r.receivedBytes, payload.length);
     assert.equal(r.receivedSha, r.sentSha);
     assert.equal(r.gotEnd, true);
     // a reader that holds back fills every buffer on the way, so flow control runs through the chain
-    const before = await adminStats(adminPort);
+    const before = await adminStats(f.adminPort);
     // (loopback socket buffers hold several MB, so it takes more than the 4 MiB above to fill them)
     const big = randomPayload(16 * 1024 * 1024);
-    const slow = await echoExchange(listenerPort, big, { readDelayMs: 500, timeoutMs: 30_000 });
+    const slow = await echoExchange(f.listenerPort, big, { readDelayMs: 500, timeoutMs: 30_000 });
     assert.equal(slow.receivedSha, slow.sentSha);
     assert.equal(slow.gotEnd, true);
     const PAUSED = "cluster.echo_upstream.upstream_flow_control_paused_reading_total";
     // counters reach the store on the workers' next flush
     await pollUntil("the upstream paused while the client did not read", async () =>
-      ((await adminStats(adminPort)).get(PAUSED) ?? 0) > (before.get(PAUSED) ?? 0) ? true : undefined);
+      ((await adminStats(f.adminPort)).get(PAUSED) ?? 0) > (before.get(PAUSED) ?? 0) ? true : undefined);
   });
 
   test("the singleton service runs on main (thread 0) and the filter on the workers", async () => {
-    const err = host.stderr();
+    const err = f.host.stderr();
     assert.match(err, /\]\[0\]\[info\]\[wasm\] .*wasm log sentinel_service sentinel: /, "service logs from main with its root prefix");
-    await echoExchange(listenerPort, Buffer.from("x"));
-    const filterThreads = new Set([...host.stderr().matchAll(/\]\[(\d+)\]\[debug\]\[wasm\] .*wasm log sentinel_filter sentinel_filter sentinel: /g)]
+    await echoExchange(f.listenerPort, Buffer.from("x"));
+    const filterThreads = new Set([...f.host.stderr().matchAll(/\]\[(\d+)\]\[debug\]\[wasm\] .*wasm log sentinel_filter sentinel_filter sentinel: /g)]
       .map((m) => m[1]));
     assert.ok(filterThreads.size > 0, "filter debug logs on connections");
     assert.ok(!filterThreads.has("0"), "no connection is handled on main");
@@ -64,20 +44,20 @@ describe("envoy-configs/envoy.yaml (wasm filter + singleton service), --concurre
   test("the filter's wasmcustom counters are one stat summed over both workers", async () => {
     // Counts of the previous test's connections may still be on their way to the host (flushed on
     // the filters' tick): start from a snapshot that holds still for 100 ms.
-    let before = await adminStats(adminPort);
+    let before = await adminStats(f.adminPort);
     for (;;) {
       await new Promise((r) => setTimeout(r, 100));
-      const again = await adminStats(adminPort);
+      const again = await adminStats(f.adminPort);
       const same = again.get("wasmcustom.sentinel.filter.cx_total") === before.get("wasmcustom.sentinel.filter.cx_total");
       before = again;
       if (same) break;
     }
     const N = 20;
-    await Promise.all(Array.from({ length: N }, (_, i) => echoExchange(listenerPort, Buffer.from(`c${i}`))));
-    const p = `listener.127.0.0.1_${listenerPort}`;
+    await Promise.all(Array.from({ length: N }, (_, i) => echoExchange(f.listenerPort, Buffer.from(`c${i}`))));
+    const p = `listener.127.0.0.1_${f.listenerPort}`;
     // The filter hands its counts to the host on its tick (20 ms), not per connection.
     const after = await pollUntil("connections to finish and the filters' next tick", async () => {
-      const s = await adminStats(adminPort);
+      const s = await adminStats(f.adminPort);
       const counted = (s.get("wasmcustom.sentinel.filter.cx_total") ?? 0) - (before.get("wasmcustom.sentinel.filter.cx_total") ?? 0);
       return s.get(`${p}.downstream_cx_active`) === 0 && counted >= N && s.get("wasmcustom.sentinel.filter.cx_active") === 0 ? s : undefined;
     });
@@ -86,17 +66,17 @@ describe("envoy-configs/envoy.yaml (wasm filter + singleton service), --concurre
     assert.equal(after.get("wasmcustom.sentinel.filter.cx_active"), 0);
     assert.ok(delta(`${p}.worker_0.downstream_cx_total`) > 0 && delta(`${p}.worker_1.downstream_cx_total`) > 0,
       "both workers (each with its own filter VM) took connections");
-    const prom = await (await fetch(`http://127.0.0.1:${adminPort}/stats/prometheus`)).text();
+    const prom = await (await fetch(`http://127.0.0.1:${f.adminPort}/stats/prometheus`)).text();
     assert.match(prom, /^# TYPE sentinel_filter_cx_total counter\nsentinel_filter_cx_total\{\} \d+$/m);
   });
 
   test("SIGTERM with an open connection: runtimes shut down and the process exits 0", async () => {
-    const s = await openConnection(listenerPort);
+    const s = await openConnection(f.listenerPort);
     s.on("error", () => {});
     s.on("end", () => s.end());
     const closed = new Promise<void>((r) => s.on("close", () => r()));
-    host.proc.kill("SIGTERM");
-    assert.equal(await host.exited, 0);
+    f.host.proc.kill("SIGTERM");
+    assert.equal(await f.host.exited, 0);
     await closed;
   });
 });
