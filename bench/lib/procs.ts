@@ -4,7 +4,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import net from "node:net";
 import readline from "node:readline";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 
 export interface Child {
   readonly name: string;
@@ -104,3 +104,17 @@ export function processCpuMs(pid: number): number {
 }
 // USER_HZ is 100 on every Linux ABI Node supports.
 const CLOCK_TICKS = 100;
+
+/** CPU ms (user + system) per thread name of a process so far; numbered V8 platform threads share one name. */
+export function threadCpuMs(pid: number): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const st = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+      const f = st.slice(st.lastIndexOf(")") + 2).split(" ");
+      const comm = readFileSync(`/proc/${pid}/task/${tid}/comm`, "utf8").trim();
+      m.set(comm, (m.get(comm) ?? 0) + ((Number(f[11]) + Number(f[12])) * 1000) / CLOCK_TICKS);
+    } catch { /* thread ended */ }
+  }
+  return m;
+}

@@ -16,10 +16,10 @@
 // host-both with every module's tick at 1 s (what the per-time work costs). The first target is the
 // baseline of the paired per-round ratios printed last, unless the tree has a "host" target.
 import path from "node:path";
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import YAML from "yaml";
-import { freePort, processCpuMs, spawnNode, stopAll, waitForPort, type Child } from "../lib/procs.ts";
+import { freePort, processCpuMs, spawnNode, stopAll, threadCpuMs, waitForPort, type Child } from "../lib/procs.ts";
 import { REPO_ROOT, startUpstreamProc } from "../lib/targets.ts";
 import { noFilterYaml, rewritePorts, type HostPorts } from "../lib/host-config.ts";
 import { runClient } from "../lib/measure.ts";
@@ -82,19 +82,6 @@ function configFor(variant: string, ports: HostPorts): string {
   return YAML.stringify(doc);
 }
 
-/** CPU ms per thread name (numbered V8 platform threads summed as "V8Worker"). */
-function threadCpuMs(pid: number): Map<string, number> {
-  const m = new Map<string, number>();
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      const st = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
-      const f = st.slice(st.lastIndexOf(")") + 2).split(" ");
-      const comm = readFileSync(`/proc/${pid}/task/${tid}/comm`, "utf8").trim();
-      m.set(comm, (m.get(comm) ?? 0) + (Number(f[11]) + Number(f[12])) * 10); // clock ticks of 10 ms
-    } catch { /* thread ended */ }
-  }
-  return m;
-}
 
 interface Target { key: string; child: Child; port: number; usPerConn: number[]; connPerSec: number[]; threads: Map<string, number>; conns: number }
 

@@ -8,9 +8,9 @@
 // A tree (default: this repository) supplies host/src/cli.ts and the build/ the config points at,
 // so two trees compare two builds of the modules.
 import path from "node:path";
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { freePort, spawnNode, stopAll, waitForPort, type Child } from "../lib/procs.ts";
+import { freePort, spawnNode, stopAll, threadCpuMs, waitForPort, type Child } from "../lib/procs.ts";
 import { REPO_ROOT, startUpstreamProc } from "../lib/targets.ts";
 import { rewritePorts } from "../lib/host-config.ts";
 
@@ -36,19 +36,6 @@ function parseArgs(argv: string[]) {
   return { trees, configs, seconds: num("seconds", 8), rounds: num("rounds", 2), concurrency: num("concurrency", 1) };
 }
 
-/** CPU ms per thread name (V8 platform threads summed as "V8Worker"), user + system. */
-function threadCpuMs(pid: number): Map<string, number> {
-  const m = new Map<string, number>();
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      const st = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
-      const f = st.slice(st.lastIndexOf(")") + 2).split(" ");
-      const comm = readFileSync(`/proc/${pid}/task/${tid}/comm`, "utf8").trim();
-      m.set(comm, (m.get(comm) ?? 0) + (Number(f[11]) + Number(f[12])) * 10); // clock ticks of 10 ms
-    } catch { /* thread ended */ }
-  }
-  return m;
-}
 
 interface Target { key: string; child: Child; msPerSec: number[]; threads: Map<string, number> }
 
