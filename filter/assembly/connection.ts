@@ -30,9 +30,9 @@ export class FilterConnection extends TcpContext {
     root.pendingCxTotal++;
     root.pendingCxActive++;
     root.openConnections++;
-    if (root.idleTicking) root.wake();
     if (log.enabled(LogLevel.Debug)) log.debug(P + "new connection " + this.id.toString());
     const now = nowMs();
+    if (root.idleTicking) root.wake(now);
     this.startMs = now;
     const t = root.decide(this, now);
     if (t == BLOCK_NONE) {

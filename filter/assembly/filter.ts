@@ -445,16 +445,18 @@ export class FilterRoot extends RootContext {
   }
 
   /** A connection arrived while ticking slowly: back to the configured period. */
-  wake(): void {
+  /**
+   * A connection arrived while ticking slowly: back to the configured period, and read the table
+   * first, so this connection is not decided on a breaker state up to one quiet period old.
+   */
+  wake(now: u64): void {
     this.idleTicking = false;
     this.setTickPeriod(this.cfg.tickPeriodMs);
+    if (this.configured) this.readDecisions(now);
   }
 
-  onTick(): void {
-    if (!this.configured) return;
-    const now = nowMs();
-    const quiet = this.quiet();
-    this.flushMetrics();
+  /** The DecisionTable (breaker states, staleness) and the process-wide words of breakers not Closed. */
+  private readDecisions(now: u64): void {
     const v = this.view!;
     const breakers = this.breakers;
     if (v.refresh(breakers)) {
@@ -468,6 +470,14 @@ export class FilterRoot extends RootContext {
     }
     if (this.stale && now <= this.staleDeadlineMs) this.leaveStale();
     else if (!this.stale && now > this.staleDeadlineMs) this.enterStale(now);
+  }
+
+  onTick(): void {
+    if (!this.configured) return;
+    const now = nowMs();
+    const quiet = this.quiet();
+    this.flushMetrics();
+    this.readDecisions(now);
     if (!this.stale) {
       for (let i = 0; i < this.flows.length; i++) unchecked(this.flows[i]).onTick(now);
       for (let i = 0; i < this.slots.length; i++) unchecked(this.slots[i]).onTick();

@@ -35,6 +35,23 @@ for (const build of BUILDS) {
     emu.shutdown();
   });
 
+  test(`ticks ${tag}: a quiet worker reads the table before deciding its first connection: a breaker opened meanwhile blocks it`, async () => {
+    const rule = { resource: R, strategy: "ErrorRatio", threshold: 0.5, minRequestAmount: 5, statIntervalMs: 1000, retryTimeoutMs: 10000 };
+    const emu = await start({ doc: { resource: R, circuitBreakerRules: [rule] }, workers: 2, build });
+    emu.advanceTime(100);
+    assert.equal(tickPeriod(emu, 2, "sentinel_filter"), 250, "worker 2 is quiet");
+    for (let i = 0; i < 5; i++) {
+      const c = emu.connect({ worker: 1, autoConnectUpstream: false });
+      assert.ok(admitted(c));
+      c.upstreamRefuse(); // an error: closed before any upstream byte
+    }
+    emu.advanceTime(30); // worker 1 reports on its tick; the service opens the breaker and publishes at once
+    assert.equal(tickPeriod(emu, 2, "sentinel_filter"), 250, "worker 2 has not ticked since");
+    assert.equal(admitted(emu.connect({ worker: 2, autoConnectUpstream: false })), false, "blocked by the breaker on its first connection");
+    assert.equal(tickPeriod(emu, 2, "sentinel_filter"), 20);
+    emu.shutdown();
+  });
+
   test(`ticks ${tag}: the quiet period is at most a quarter of staleAfterMs, never below tickPeriodMs`, async () => {
     const short = await start({ doc: { resource: R, staleAfterMs: 400, tickPeriodMs: 25 }, build });
     short.advanceTime(200);
