@@ -19,8 +19,9 @@ import path from "node:path";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import YAML from "yaml";
-import { freePort, processCpuMs, spawnNode, stopAll, threadCpuMs, waitForPort, type Child } from "../lib/procs.ts";
+import { freePort, processCpuMs, spawnNode, threadCpuMs, waitForPort, type Child } from "../lib/procs.ts";
 import { REPO_ROOT, startUpstreamProc } from "../lib/targets.ts";
+import { parseFlags, parseTrees, runTool } from "./tool-args.ts";
 import { noFilterYaml, rewritePorts, type HostPorts } from "../lib/host-config.ts";
 import { runClient } from "../lib/measure.ts";
 
@@ -28,23 +29,12 @@ const USAGE = "usage: node bench/tools/host-cpu-ab.ts --trees name=dir[,name=dir
 const VARIANTS = ["host", "host-noop", "host-empty", "host-empty-slowtick", "host-both", "host-both-slowtick"];
 
 function parseArgs(argv: string[]) {
-  const o: Record<string, string> = {};
-  for (let i = 0; i < argv.length; i += 2) {
-    if (!argv[i].startsWith("--") || argv[i + 1] === undefined) throw new Error(`bad argument '${argv[i]}'\n${USAGE}`);
-    o[argv[i].slice(2)] = argv[i + 1];
-  }
-  const trees = (o.trees ?? `current=${REPO_ROOT}`).split(",").map((s) => {
-    const [name, dir] = s.split("=");
-    if (!name || !dir) throw new Error(`--trees: expected name=dir, got '${s}'\n${USAGE}`);
-    return { name, dir: path.resolve(dir) };
-  });
+  const f = parseFlags(argv, USAGE);
+  const o = f.raw;
+  const num = f.num;
+  const trees = parseTrees(o.trees, USAGE);
   const variants = (o.variants ?? VARIANTS.join(",")).split(",");
   for (const v of variants) if (!VARIANTS.includes(v)) throw new Error(`--variants: unknown '${v}' (known: ${VARIANTS.join(", ")})`);
-  const num = (k: string, d: number) => {
-    const n = Number(o[k] ?? d);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`--${k}: expected a positive integer, got '${o[k]}'`);
-    return n;
-  };
   return { trees, variants, rounds: num("rounds", 6), ms: num("ms", 2500), connections: num("connections", 32), cpuProf: o["cpu-prof"], nodeFlags: (o["node-flags"] ?? "").split(" ").filter(Boolean),
     // --node-flags-<tree> "...": flags for one tree's processes only (the same directory may be given
     // twice under two names to compare V8 settings side by side).
@@ -144,11 +134,6 @@ async function main(): Promise<void> {
     console.log(`\nconnections served per process (warm-up included, for --cpu-prof): ${targets.map((t) => `${t.key} ${t.conns + (served.get(t) ?? 0)}`).join(", ")}`);
   }
   for (const t of targets) { t.child.proc.kill("SIGINT"); await t.child.exited; }
-  await stopAll();
 }
 
-main().then(() => process.exit(0), async (e) => {
-  process.stderr.write(`${(e as Error).message}\n`);
-  await stopAll();
-  process.exit(1);
-});
+runTool(main);

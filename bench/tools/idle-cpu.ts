@@ -10,28 +10,18 @@
 import path from "node:path";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { freePort, spawnNode, stopAll, threadCpuMs, waitForPort, type Child } from "../lib/procs.ts";
-import { REPO_ROOT, startUpstreamProc } from "../lib/targets.ts";
+import { freePort, spawnNode, threadCpuMs, waitForPort, type Child } from "../lib/procs.ts";
+import { startUpstreamProc } from "../lib/targets.ts";
+import { parseFlags, parseTrees, runTool } from "./tool-args.ts";
 import { rewritePorts } from "../lib/host-config.ts";
 
 const USAGE = "usage: node bench/tools/idle-cpu.ts [--configs FILE,...] [--trees name=dir,...] [--seconds N] [--rounds N] [--concurrency N]";
 
 function parseArgs(argv: string[]) {
-  const o: Record<string, string> = {};
-  for (let i = 0; i < argv.length; i += 2) {
-    if (!argv[i].startsWith("--") || argv[i + 1] === undefined) throw new Error(`bad argument '${argv[i]}'\n${USAGE}`);
-    o[argv[i].slice(2)] = argv[i + 1];
-  }
-  const num = (k: string, d: number) => {
-    const n = Number(o[k] ?? d);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`--${k}: expected a positive integer, got '${o[k]}'`);
-    return n;
-  };
-  const trees = (o.trees ?? `current=${REPO_ROOT}`).split(",").map((s) => {
-    const [name, dir] = s.split("=");
-    if (!name || !dir) throw new Error(`--trees: expected name=dir, got '${s}'\n${USAGE}`);
-    return { name, dir: path.resolve(dir) };
-  });
+  const f = parseFlags(argv, USAGE);
+  const o = f.raw;
+  const num = f.num;
+  const trees = parseTrees(o.trees, USAGE);
   const configs = (o.configs ?? "envoy-configs/envoy.yaml,envoy-configs/no-filter.yaml").split(",");
   return { trees, configs, seconds: num("seconds", 8), rounds: num("rounds", 2), concurrency: num("concurrency", 1) };
 }
@@ -75,11 +65,6 @@ async function main(): Promise<void> {
     console.log(`${t.key.padEnd(28)} ${t.msPerSec.map((x) => x.toFixed(1)).join(" / ").padStart(14)}   ${th}`);
   }
   for (const t of targets) { t.child.proc.kill("SIGINT"); await t.child.exited; }
-  await stopAll();
 }
 
-main().then(() => process.exit(0), async (e) => {
-  process.stderr.write(`${(e as Error).message}\n`);
-  await stopAll();
-  process.exit(1);
-});
+runTool(main);

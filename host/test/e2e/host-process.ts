@@ -8,7 +8,6 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, before } from "node:test";
 import { startEchoUpstream } from "../../src/network/echo-upstream.ts";
-import type { EchoUpstream } from "../../src/network/echo-upstream.ts";
 import { freePort } from "./net-helpers.ts";
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
@@ -215,52 +214,25 @@ ${services === "" ? "" : `bootstrap_extensions:${services}`}
 `;
 }
 
-/** A running host in front of an echo upstream, as the wasm end-to-end suites use it. */
-export interface WasmHostFixture { echo: EchoUpstream; host: HostProcess; adminPort: number; listenerPort: number }
-
-/**
- * Registers before/after hooks in the current describe: an echo upstream, a host on free ports
- * running `plugins` (see wasmYaml) with `args`, ready before the first test, stopped after the last.
- * The returned object is filled in by the before hook.
- */
-export function wasmHostFixture(plugins: { filters: WasmPluginYaml[]; services?: WasmPluginYaml[] },
-  args: string[]): WasmHostFixture {
-  const f = {} as WasmHostFixture;
-  before(async () => {
-    f.echo = await startEchoUpstream();
-    f.adminPort = await freePort();
-    f.listenerPort = await freePort();
-    const path = writeTempConfig(wasmYaml({ adminPort: f.adminPort, listenerPort: f.listenerPort, clusterPort: f.echo.port, ...plugins }));
-    f.host = spawnHost(["-c", path, ...args]);
-    await waitReady(f.host, f.adminPort);
-  });
-  after(async () => {
-    await f.host?.kill();
-    await f.echo?.close();
-  });
-  return f;
-}
-
-/** What a scenario fixture proxies to: a port and how to stop whatever listens there. */
+/** What a host fixture proxies to: a port and how to stop whatever listens there. */
 export interface FixtureUpstream { port: number; close(): Promise<void> }
 
-/** A running host on a copy of an envoy-configs/ scenario (see scenarioWithPorts). */
-export interface ScenarioHostFixture { upstream: FixtureUpstream; host: HostProcess; adminPort: number; listenerPort: number }
+/** A running host on free ports in front of an upstream, filled in by the fixture's before hook. */
+export interface HostFixture { upstream: FixtureUpstream; host: HostProcess; adminPort: number; listenerPort: number }
 
 /**
  * Registers before/after hooks in the current describe: the upstream (an echo upstream unless
- * `upstream` makes another, e.g. a refused port or a slow server), the host on free ports running
- * `configFile` edited by `edit` with `args`, ready before the first test, stopped after the last.
+ * `upstream` makes another), the host running the config `config` writes for the chosen ports with
+ * `args`, ready before the first test, stopped after the last.
  */
-export function scenarioHostFixture(configFile: string, args: string[], opts: {
-  edit?: (doc: Record<string, any>) => void; upstream?: () => Promise<FixtureUpstream>;
-} = {}): ScenarioHostFixture {
-  const f = {} as ScenarioHostFixture;
+function hostFixture(args: string[], config: (ports: ScenarioPorts) => string | Promise<string>,
+  upstream: () => Promise<FixtureUpstream> = startEchoUpstream): HostFixture {
+  const f = {} as HostFixture;
   before(async () => {
-    f.upstream = opts.upstream ? await opts.upstream() : await startEchoUpstream();
+    f.upstream = await upstream();
     f.adminPort = await freePort();
     f.listenerPort = await freePort();
-    const path = await scenarioWithPorts(configFile, { adminPort: f.adminPort, listenerPort: f.listenerPort, upstreamPort: f.upstream.port }, opts.edit);
+    const path = await config({ adminPort: f.adminPort, listenerPort: f.listenerPort, upstreamPort: f.upstream.port });
     f.host = spawnHost(["-c", path, ...args]);
     await waitReady(f.host, f.adminPort);
   });
@@ -269,4 +241,16 @@ export function scenarioHostFixture(configFile: string, args: string[], opts: {
     await f.upstream?.close();
   });
   return f;
+}
+
+/** The wasm end-to-end suites' host: `plugins` (see wasmYaml) in front of an echo upstream. */
+export function wasmHostFixture(plugins: { filters: WasmPluginYaml[]; services?: WasmPluginYaml[] }, args: string[]): HostFixture {
+  return hostFixture(args, (p) => writeTempConfig(wasmYaml({ adminPort: p.adminPort, listenerPort: p.listenerPort, clusterPort: p.upstreamPort, ...plugins })));
+}
+
+/** A copy of an envoy-configs/ scenario (see scenarioWithPorts) edited by `edit`, in front of `upstream` (default: echo). */
+export function scenarioHostFixture(configFile: string, args: string[], opts: {
+  edit?: (doc: Record<string, any>) => void; upstream?: () => Promise<FixtureUpstream>;
+} = {}): HostFixture {
+  return hostFixture(args, (p) => scenarioWithPorts(configFile, p, opts.edit), opts.upstream);
 }
