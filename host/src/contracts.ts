@@ -118,6 +118,11 @@ export interface ThreadEnv {
   readonly store: SharedStoreApi;
   /** proxy_get_current_time_nanoseconds and WASI clock 0 (wall clock). */
   wallTimeNs(): bigint;
+  /**
+   * Optional: the same clock as out[0] = low 32 bits, out[1] = high 32 bits, without allocating (a
+   * BigInt per read is garbage on a path every connection takes twice).
+   */
+  wallTimeNsInto?(out: Uint32Array): void;
   /** WASI clock 1 and timer scheduling (monotonic). */
   monotonicNs(): bigint;
   /** One-shot timer on this thread; returns a handle for cancelTimer. */

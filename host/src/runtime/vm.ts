@@ -457,6 +457,15 @@ export class Vm implements AbiHost {
     return true;
   }
 
+  /** A u64 given as its low and high 32-bit halves (little-endian, as writeU64). */
+  writeU32Pair(ptr: number, lo: number, hi: number): boolean {
+    const mem = this.#bytes();
+    if (!mem || ptr + 8 > mem.length) return false;
+    this.#dv.setUint32(ptr, lo >>> 0, true);
+    this.#dv.setUint32(ptr + 4, hi >>> 0, true);
+    return true;
+  }
+
   writeU64(ptr: number, v: bigint): boolean {
     const mem = this.#bytes();
     if (!mem || ptr + 8 > mem.length) return false;
