@@ -34,7 +34,7 @@ export const metricFns: HostFnDef[] = [
   envFn("proxy_record_metric", "iI", "i", (h, id: number, value: bigint) => {
     const m = h.metrics.lookup(id);
     if (!m) return Status.NotFound;
-    const v = BigInt.asUintN(64, value); // the ABI passes a uint64
+    const v = value >= 0n ? value : BigInt.asUintN(64, value); // the ABI passes a uint64 (no second BigInt in the common case)
     const store = h.env.store;
     if (m.kind === MetricKind.Counter) store.counterAdd(m.stat, v);
     else if (m.kind === MetricKind.Gauge) store.gaugeSet(m.stat, v);
