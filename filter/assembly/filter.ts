@@ -444,7 +444,6 @@ export class FilterRoot extends RootContext {
     return true;
   }
 
-  /** A connection arrived while ticking slowly: back to the configured period. */
   /**
    * A connection arrived while ticking slowly: back to the configured period, and read the table
    * first, so this connection is not decided on a breaker state up to one quiet period old.
@@ -483,7 +482,8 @@ export class FilterRoot extends RootContext {
       for (let i = 0; i < this.slots.length; i++) unchecked(this.slots[i]).onTick();
     }
     this.report(now);
-    if (quiet && !this.idleTicking && this.idleTickMs() > this.cfg.tickPeriodMs) {
+    // quiet was taken before the report (which clears what it reports); stale is as of this tick.
+    if (quiet && !this.stale && !this.idleTicking && this.idleTickMs() > this.cfg.tickPeriodMs) {
       this.idleTicking = true;
       this.setTickPeriod(this.idleTickMs());
     }
