@@ -5,6 +5,10 @@
 // Envoy names the stat `wasmcustom.<name>`, one stat per name summed over every VM, so use the
 // project's full names (`sentinel.<module>.<event>`).
 //
+// Batched use, for per-connection paths: addLater() only counts in the VM; flush() (on a tick) makes
+// one host call for everything counted since. The stat then lags by up to one flush period, as
+// Envoy's own thread-local stats lag its stats flush.
+//
 // Metrics are defined lazily on first use, or eagerly with define() — call that from on_vm_start /
 // on_configure, never from top-level code (_initialize may not call proxy_define_metric). A failed
 // definition is not retried: every later call returns the same status without a hostcall.
@@ -54,6 +58,18 @@ export class Counter extends MetricBase {
     if (this.define() != WasmResult.Ok) return 0;
     return host.getMetric(this.id);
   }
+
+  private later: i64 = 0;
+
+  /** Counts `delta` in the VM only; the next flush() hands it to the host. No hostcall. */
+  @inline addLater(delta: i64 = 1): void { this.later += delta; }
+
+  /** One increment for everything counted with addLater since the last flush (none when nothing was). */
+  flush(): void {
+    if (this.later <= 0) return;
+    this.increment(this.later);
+    this.later = 0;
+  }
 }
 
 export class Gauge extends MetricBase {
@@ -77,6 +93,18 @@ export class Gauge extends MetricBase {
   get(): u64 {
     if (this.define() != WasmResult.Ok) return 0;
     return host.getMetric(this.id);
+  }
+
+  private later: i64 = 0;
+
+  /** Adds `delta` in the VM only; the next flush() hands the sum to the host. No hostcall. */
+  @inline addLater(delta: i64): void { this.later += delta; }
+
+  /** One add for the sum of addLater since the last flush (none when it is 0). */
+  flush(): void {
+    if (this.later == 0) return;
+    this.add(this.later);
+    this.later = 0;
   }
 }
 

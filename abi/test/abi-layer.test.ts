@@ -122,6 +122,13 @@ for (const build of ["probe.wasm", "probe.debug.wasm"]) {
     emu.shutdown();
   });
 
+  test(`metrics (${build}): addLater makes no hostcall; flush hands over the sum once, and an empty flush adds nothing`, async () => {
+    const emu = await start("batched probe.b 5");
+    // two worker VMs each count 5: the first sees 0 before its flush, the second sees the first's 5
+    assert.deepEqual(probe(emu, "batched probe.b 5"), ["0/0 5/5 5/5", "5/5 10/10 10/10"]);
+    emu.shutdown();
+  });
+
   test(`ticks (${build}): setTickPeriod ticks the worker's root each period until set to 0`, async () => {
     const emu = await start("tick 100");
     assert.deepEqual(probe(emu, "tick 100"), ["Ok", "Ok"]);

@@ -27,8 +27,8 @@ export class FilterConnection extends TcpContext {
 
   onNewConnection(): u32 {
     const root = this.filterRoot;
-    root.pendingCxTotal++;
-    root.pendingCxActive++;
+    root.cxTotal.addLater();
+    root.cxActive.addLater(1);
     root.openConnections++;
     if (log.enabled(LogLevel.Debug)) log.debug(P + "new connection " + this.id.toString());
     const now = nowMs();
@@ -77,7 +77,7 @@ export class FilterConnection extends TcpContext {
   onDelete(): void {
     this.finish(PeerType.Unknown);
     const root = this.filterRoot;
-    root.pendingCxActive--;
+    root.cxActive.addLater(-1);
     if (root.openConnections > 0) root.openConnections--;
     if (root.draining) root.flushMetrics(); // no tick flushes any more
     // The dispatcher has forgotten this id: no callback reaches this object until it is reused.

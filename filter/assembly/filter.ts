@@ -59,13 +59,12 @@ function gcd(a: u64, b: u64): u64 {
 export class FilterRoot extends RootContext {
   readonly cxTotal: Counter = new Counter(S.CX_TOTAL);
   readonly cxActive: Gauge = new Gauge(S.CX_ACTIVE);
-  /** cx_total / cx_active changes not yet given to the host: flushed on the tick, like ResourceMetrics. */
-  pendingCxTotal: i64 = 0;
-  pendingCxActive: i64 = 0;
   /** Connections of this root not yet deleted (the quiet check; cx_active is the host's sum). */
   openConnections: u32 = 0;
-  /** Ticking at idleTickMs() rather than cfg.tickPeriodMs. */
+  /** Ticking at idleTickMs rather than cfg.tickPeriodMs. */
   idleTicking: bool = false;
+  /** The quiet period (set at configure): IDLE_TICK_MS, at most staleAfterMs / 4, never below tickPeriodMs. */
+  idleTickMs: u32 = 0;
   cfg: FilterConfig = new FilterConfig();
   firstByteRt: bool = false;
   configBytes: Uint8Array = new Uint8Array(0);
@@ -125,6 +124,11 @@ export class FilterRoot extends RootContext {
     this.configuredAtMs = nowMs();
     this.staleDeadlineMs = this.configuredAtMs + <u64>cfg.staleAfterMs;
     this.configured = true;
+    // Never so long that the table could look stale between two reads.
+    const quarter = cfg.staleAfterMs / 4;
+    const idle = quarter < IDLE_TICK_MS ? quarter : IDLE_TICK_MS;
+    this.idleTickMs = idle > cfg.tickPeriodMs ? idle : cfg.tickPeriodMs;
+    this.idleTicking = false;
     this.setTickPeriod(cfg.tickPeriodMs);
     return true;
   }
@@ -256,7 +260,7 @@ export class FilterRoot extends RootContext {
   }
 
   private decideFallback(c: FilterConnection, now: u64): i32 {
-    this.m!.pendingFallback++;
+    this.m!.fallbackDecisions.addLater();
     const policy = this.cfg.fallback;
     if (policy == FALLBACK_FAIL_OPEN) { c.mode = MODE_OPEN; return BLOCK_NONE; }
     if (policy == FALLBACK_FAIL_CLOSED) { c.blockRule = -1; c.blockSnapshot = 0; return BLOCK_STALE; }
@@ -312,17 +316,17 @@ export class FilterRoot extends RootContext {
   onAdmitted(c: FilterConnection, now: u64): void {
     this.counts!.onPass(now);
     const m = this.m!;
-    m.pendingPass++;
-    m.pendingActive++;
+    m.pass.addLater();
+    m.active.addLater(1);
   }
 
   onBlocked(c: FilterConnection, t: i32, now: u64): void {
     const m = this.m!;
     let reason: u8;
-    if (t == BLOCK_FLOW) { reason = REASON_FLOW; m.pendingBlockFlow++; }
-    else if (t == BLOCK_ISOLATION) { reason = REASON_ISOLATION; m.pendingBlockIsolation++; }
-    else if (t == BLOCK_CIRCUIT_BREAKING) { reason = REASON_CIRCUIT_BREAKING; m.pendingBlockBreaker++; }
-    else { reason = REASON_STALE_FALLBACK; m.pendingBlockStale++; }
+    if (t == BLOCK_FLOW) { reason = REASON_FLOW; m.blockFlow.addLater(); }
+    else if (t == BLOCK_ISOLATION) { reason = REASON_ISOLATION; m.blockIsolation.addLater(); }
+    else if (t == BLOCK_CIRCUIT_BREAKING) { reason = REASON_CIRCUIT_BREAKING; m.blockBreaker.addLater(); }
+    else { reason = REASON_STALE_FALLBACK; m.blockStale.addLater(); }
     this.counts!.onBlock(now, reason);
     if (now - this.lastBlockLogMs >= BLOCK_LOG_PERIOD_MS || this.lastBlockLogMs == 0) {
       if (log.enabled(LogLevel.Info)) {
@@ -349,10 +353,10 @@ export class FilterRoot extends RootContext {
     for (let k = 0; k < breakers.length; k++) if (rt > unchecked(breakers[k]).maxAllowedRtMs) slowMask |= (<u64>1) << <u64>k;
     this.counts!.onComplete(now, rt, failed, slowMask);
     const m = this.m!;
-    m.pendingComplete++;
-    if (failed) m.pendingError++;
+    m.complete.addLater();
+    if (failed) m.error.addLater();
     m.recordRt(rt);
-    m.pendingActive--;
+    m.active.addLater(-1);
     if (c.mode == MODE_GLOBAL) {
       const slots = this.slots;
       for (let i = 0; i < slots.length; i++) {
@@ -403,8 +407,8 @@ export class FilterRoot extends RootContext {
 
   /** Gives the host every count kept since the last flush. */
   flushMetrics(): void {
-    if (this.pendingCxTotal > 0) { this.cxTotal.increment(this.pendingCxTotal); this.pendingCxTotal = 0; }
-    if (this.pendingCxActive != 0) { this.cxActive.add(this.pendingCxActive); this.pendingCxActive = 0; }
+    this.cxTotal.flush();
+    this.cxActive.flush();
     if (this.m !== null) this.m!.flush();
   }
 
@@ -417,20 +421,12 @@ export class FilterRoot extends RootContext {
    */
   private checkStaleMargin(publishIntervalMs: u32): void {
     if (this.warnedStaleMargin || publishIntervalMs == 0) return;
-    const need = <u64>publishIntervalMs + <u64>this.idleTickMs();
+    const need = <u64>publishIntervalMs + <u64>this.idleTickMs;
     if (<u64>this.cfg.staleAfterMs > need) return;
     this.warnedStaleMargin = true;
     log.warn(P + "resource " + quote(this.cfg.resource) + ": staleAfterMs " + this.cfg.staleAfterMs.toString() +
       " is not above the service's publication period " + publishIntervalMs.toString() + " ms plus this filter's tick " +
-      this.idleTickMs().toString() + " ms: healthy tables may be taken for stale (raise staleAfterMs or lower the service's tickPeriodMs)");
-  }
-
-  /** The quiet period: IDLE_TICK_MS, but never so long that the table could look stale in between. */
-  idleTickMs(): u32 {
-    let p = IDLE_TICK_MS;
-    const quarter = this.cfg.staleAfterMs / 4;
-    if (quarter < p) p = quarter;
-    return p > this.cfg.tickPeriodMs ? p : this.cfg.tickPeriodMs;
+      this.idleTickMs.toString() + " ms: healthy tables may be taken for stale (raise staleAfterMs or lower the service's tickPeriodMs)");
   }
 
   /** Nothing since the last report and nothing held that other workers could use. */
@@ -451,7 +447,7 @@ export class FilterRoot extends RootContext {
   wake(now: u64): void {
     this.idleTicking = false;
     this.setTickPeriod(this.cfg.tickPeriodMs);
-    if (this.configured) this.readDecisions(now);
+    this.readDecisions(now);
   }
 
   /** The DecisionTable (breaker states, staleness) and the process-wide words of breakers not Closed. */
@@ -483,9 +479,9 @@ export class FilterRoot extends RootContext {
     }
     this.report(now);
     // quiet was taken before the report (which clears what it reports); stale is as of this tick.
-    if (quiet && !this.stale && !this.idleTicking && this.idleTickMs() > this.cfg.tickPeriodMs) {
+    if (quiet && !this.stale && !this.idleTicking && this.idleTickMs > this.cfg.tickPeriodMs) {
       this.idleTicking = true;
-      this.setTickPeriod(this.idleTickMs());
+      this.setTickPeriod(this.idleTickMs);
     }
   }
 

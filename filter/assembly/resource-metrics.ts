@@ -1,6 +1,6 @@
 // The per-resource stats of one filter plugin (names in stats.ts), defined once at configure time.
-// The per-connection counters and the active gauge are accumulated here and flushed to the host on
-// every tick (and when the plugin goes away): one host call per stat per tick instead of one per
+// The per-connection counters and the active gauge are counted with addLater and flushed to the host
+// on every tick (and when the plugin goes away): one host call per stat per tick instead of one per
 // connection. They lag by at most one tick period. RT samples are kept in a fixed buffer and recorded
 // on the tick too (a histogram needs every value: one call per sample, but back to back on the tick
 // rather than cold between a connection's socket syscalls), or at once when the buffer fills.
@@ -36,15 +36,6 @@ export class ResourceMetrics {
     this.internalError = new Counter(S.INTERNAL_ERROR);
   }
 
-  pendingPass: i64 = 0;
-  pendingComplete: i64 = 0;
-  pendingError: i64 = 0;
-  pendingActive: i64 = 0;
-  pendingBlockFlow: i64 = 0;
-  pendingBlockIsolation: i64 = 0;
-  pendingBlockBreaker: i64 = 0;
-  pendingBlockStale: i64 = 0;
-  pendingFallback: i64 = 0;
   readonly rtSamples: StaticArray<u64> = new StaticArray<u64>(RT_SAMPLES);
   rtPending: i32 = 0;
 
@@ -64,15 +55,9 @@ export class ResourceMetrics {
 
   flush(): void {
     if (this.rtPending > 0) this.flushRt();
-    if (this.pendingPass > 0) { this.pass.increment(this.pendingPass); this.pendingPass = 0; }
-    if (this.pendingComplete > 0) { this.complete.increment(this.pendingComplete); this.pendingComplete = 0; }
-    if (this.pendingError > 0) { this.error.increment(this.pendingError); this.pendingError = 0; }
-    if (this.pendingActive != 0) { this.active.add(this.pendingActive); this.pendingActive = 0; }
-    if (this.pendingBlockFlow > 0) { this.blockFlow.increment(this.pendingBlockFlow); this.pendingBlockFlow = 0; }
-    if (this.pendingBlockIsolation > 0) { this.blockIsolation.increment(this.pendingBlockIsolation); this.pendingBlockIsolation = 0; }
-    if (this.pendingBlockBreaker > 0) { this.blockBreaker.increment(this.pendingBlockBreaker); this.pendingBlockBreaker = 0; }
-    if (this.pendingBlockStale > 0) { this.blockStale.increment(this.pendingBlockStale); this.pendingBlockStale = 0; }
-    if (this.pendingFallback > 0) { this.fallbackDecisions.increment(this.pendingFallback); this.pendingFallback = 0; }
+    this.pass.flush(); this.complete.flush(); this.error.flush(); this.active.flush();
+    this.blockFlow.flush(); this.blockIsolation.flush(); this.blockBreaker.flush(); this.blockStale.flush();
+    this.fallbackDecisions.flush();
   }
 
   define(): void {

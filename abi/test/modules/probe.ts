@@ -20,6 +20,8 @@
 //   counter <name> <delta>         increment status name, then value
 //   gauge <name> <delta> <set>     add(delta) then get, set(set) then get
 //   histogram <name> <value>       record status name
+//   batched <name> <n>             a Counter and a Gauge "<name>.g": addLater n times (gauge +2 -1 each),
+//                                  values before and after flush(), then after a second (empty) flush
 //   tick <ms>                      setTickPeriod; every tick logs "probe tick <n>", stops after 3
 //   time                           "ok" when nowNs() is within a minute of the given epoch-ms arg
 //   read-property-loop <n> <seg>.. read the property n times (allocation/leak checks), then
@@ -169,6 +171,17 @@ class ProbeRoot extends RootContext {
       const afterAdd = g.get();
       g.set(U64.parseInt(t[3]));
       report(line, afterAdd.toString() + " " + g.get().toString());
+    } else if (cmd == "batched") {
+      const c = new Counter(t[1]);
+      const g = new Gauge(t[1] + ".g");
+      c.define(); g.define();
+      const n = I32.parseInt(t[2]);
+      for (let i = 0; i < n; i++) { c.addLater(); g.addLater(2); g.addLater(-1); }
+      const before = c.get().toString() + "/" + g.get().toString();
+      c.flush(); g.flush();
+      const after = c.get().toString() + "/" + g.get().toString();
+      c.flush(); g.flush();
+      report(line, before + " " + after + " " + c.get().toString() + "/" + g.get().toString());
     } else if (cmd == "histogram") {
       const h = new Histogram(t[1]);
       report(line, wasmResultName(h.record(U64.parseInt(t[2]))));
