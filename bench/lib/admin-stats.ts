@@ -2,6 +2,7 @@
 // {"histograms":...}]}) into a name -> value map, and compares what the proxy counted with what
 // the load clients saw.
 import http from "node:http";
+import { readUntilSteady } from "../../host/test/e2e/net-helpers.ts";
 
 export type StatMap = Map<string, number>;
 
@@ -43,16 +44,8 @@ const FILTER_COUNTS = /^wasmcustom\.sentinel\.(filter|entry|block)\./;
  * host on its tick (20 ms while it has connections), so a read right after traffic, or right after
  * a readiness probe, can miss the last ones: reads until those counters are unchanged over `gapMs`.
  */
-export async function settledStats(read: () => Promise<StatMap>, gapMs = 100, maxMs = 3000): Promise<StatMap> {
-  const key = (m: StatMap) => JSON.stringify([...m].filter(([k]) => FILTER_COUNTS.test(k)));
-  const deadline = Date.now() + maxMs;
-  let prev = await read();
-  for (;;) {
-    await new Promise((r) => setTimeout(r, gapMs));
-    const next = await read();
-    if (key(next) === key(prev) || Date.now() > deadline) return next;
-    prev = next;
-  }
+export function settledStats(read: () => Promise<StatMap>, gapMs = 100, maxMs = 3000): Promise<StatMap> {
+  return readUntilSteady(read, (m) => JSON.stringify([...m].filter(([k]) => FILTER_COUNTS.test(k))), { gapMs, maxMs });
 }
 
 /** after - before for every stat in `after` (counters grow; gauges give their change). */

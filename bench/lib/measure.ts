@@ -4,6 +4,7 @@ import path from "node:path";
 import { spawnNode, processCpuMs } from "./procs.ts";
 import { BENCH_DIR, type Target, type UpstreamProc } from "./targets.ts";
 import { statDelta, crossCheck, type CrossCheck } from "./admin-stats.ts";
+import { readUntilSteady } from "../../host/test/e2e/net-helpers.ts";
 import type { IntervalReport, LoadConfig, SummaryReport } from "./load-client.ts";
 import { parseSchedule } from "./schedule.ts";
 
@@ -87,17 +88,9 @@ export async function measurePhase(opts: {
     ];
     // Proxies may publish counters on a timer (the host batches byte counters, as Envoy's stats
     // flush): read until everything matches or two reads in a row agree, within STATS_SETTLE_MS.
-    let checksNow: CrossCheck[] = [];
-    let previous = "";
-    const deadline = Date.now() + STATS_SETTLE_MS;
-    for (;;) {
-      checksNow = crossCheck(statDelta(statsBefore, await target.stats()), expectations);
-      const key = JSON.stringify(checksNow.map((c) => c.proxy));
-      if (checksNow.every((c) => c.ok) || key === previous || Date.now() > deadline) break;
-      previous = key;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-    checks.push(...checksNow);
+    const readChecks = async () => crossCheck(statDelta(statsBefore, await target.stats!()), expectations);
+    checks.push(...await readUntilSteady(readChecks, (cs) => JSON.stringify(cs.map((c) => c.proxy)),
+      { gapMs: 250, maxMs: STATS_SETTLE_MS, done: (cs) => cs.every((c) => c.ok) }));
   }
   const secs = summary.elapsedMs / 1000;
   return {

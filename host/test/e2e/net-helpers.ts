@@ -112,6 +112,24 @@ export async function pollUntil<T>(what: string, fn: () => Promise<T | undefined
   }
 }
 
+/**
+ * Reads until two reads `gapMs` apart agree on `key` (or `done` holds), and returns the last read;
+ * gives up after `maxMs` with the last read. For stats that reach the host in batches (the host's
+ * byte counters, a wasm filter's tick-flushed counters): what is still on its way shows as change.
+ */
+export async function readUntilSteady<T>(read: () => Promise<T>, key: (v: T) => string,
+  opts: { gapMs?: number; maxMs?: number; done?: (v: T) => boolean } = {}): Promise<T> {
+  const deadline = Date.now() + (opts.maxMs ?? 3000);
+  let prev = await read();
+  if (opts.done?.(prev)) return prev;
+  for (;;) {
+    await new Promise((r) => setTimeout(r, opts.gapMs ?? 100));
+    const next = await read();
+    if (opts.done?.(next) || key(next) === key(prev) || Date.now() > deadline) return next;
+    prev = next;
+  }
+}
+
 /** GET /stats?format=json as a name -> value map (counters and gauges). */
 export async function adminStats(adminPort: number): Promise<Map<string, number>> {
   const res = await fetch(`http://127.0.0.1:${adminPort}/stats?format=json`);

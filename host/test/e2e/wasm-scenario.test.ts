@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { REPO_ROOT, scenarioHostFixture } from "./host-process.ts";
-import { adminStats, echoExchange, openConnection, pollUntil, randomPayload } from "./net-helpers.ts";
+import { adminStats, echoExchange, openConnection, pollUntil, randomPayload, readUntilSteady } from "./net-helpers.ts";
 
 const BUILT = ["build/filter.wasm", "build/service.wasm"].every((f) => existsSync(join(REPO_ROOT, f)));
 
@@ -44,14 +44,7 @@ describe("envoy-configs/envoy.yaml (wasm filter + singleton service), --concurre
   test("the filter's wasmcustom counters are one stat summed over both workers", async () => {
     // Counts of the previous test's connections may still be on their way to the host (flushed on
     // the filters' tick): start from a snapshot that holds still for 100 ms.
-    let before = await adminStats(f.adminPort);
-    for (;;) {
-      await new Promise((r) => setTimeout(r, 100));
-      const again = await adminStats(f.adminPort);
-      const same = again.get("wasmcustom.sentinel.filter.cx_total") === before.get("wasmcustom.sentinel.filter.cx_total");
-      before = again;
-      if (same) break;
-    }
+    const before = await readUntilSteady(() => adminStats(f.adminPort), (s) => String(s.get("wasmcustom.sentinel.filter.cx_total")));
     const N = 20;
     await Promise.all(Array.from({ length: N }, (_, i) => echoExchange(f.listenerPort, Buffer.from(`c${i}`))));
     const p = `listener.127.0.0.1_${f.listenerPort}`;
