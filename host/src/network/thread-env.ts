@@ -15,6 +15,12 @@ export class RealThreadEnv implements ThreadEnv {
   // Wall time = wall clock at start + monotonic elapsed: ns resolution without float rounding.
   // Kept as one offset so a reading costs one BigInt addition.
   private readonly wallMinusMonoNs: bigint;
+  // The same clock for wallTimeNsInto: the wall clock at start as two u32 halves plus the time since,
+  // from performance.now() (ms as a double: sub-ns rounding for the first days of uptime, a few ns
+  // after 100 days). No BigInt per reading.
+  private readonly baseLo: number;
+  private readonly baseHi: number;
+  private readonly basePerfMs: number;
   /** The shared per-component levels (LogLevels' SharedArrayBuffer) and the wasm slot in it. */
   private readonly levels: Int32Array;
   private readonly wasmSlot: number;
@@ -25,12 +31,11 @@ export class RealThreadEnv implements ThreadEnv {
     this.sink = sink;
     this.route = route;
     const monoBaseNs = process.hrtime.bigint();
-    this.wallMinusMonoNs = BigInt(Date.now()) * 1_000_000n - monoBaseNs;
-    const perfNow = performance.now();
-    const wallNow = process.hrtime.bigint() + this.wallMinusMonoNs;
-    this.basePerfMs = perfNow;
-    this.baseLo = Number(wallNow & 0xffffffffn);
-    this.baseHi = Number(wallNow >> 32n);
+    this.basePerfMs = performance.now();
+    const wallBaseNs = BigInt(Date.now()) * 1_000_000n;
+    this.wallMinusMonoNs = wallBaseNs - monoBaseNs;
+    this.baseLo = Number(wallBaseNs & 0xffffffffn);
+    this.baseHi = Number(wallBaseNs >> 32n);
     this.levels = new Int32Array(sink.levels.buffer);
     this.wasmSlot = LOG_COMPONENTS.indexOf("wasm");
   }
@@ -38,13 +43,6 @@ export class RealThreadEnv implements ThreadEnv {
   wallTimeNs(): bigint {
     return process.hrtime.bigint() + this.wallMinusMonoNs;
   }
-
-  // wallTimeNsInto: the wall clock at construction as two u32 halves plus the monotonic time elapsed
-  // since, from performance.now() (a double of ms with sub-µs resolution; exact to the ns for 104
-  // days of uptime, within a few ns after). Same clock as wallTimeNs, no BigInt.
-  private readonly baseLo: number;
-  private readonly baseHi: number;
-  private readonly basePerfMs: number;
 
   wallTimeNsInto(out: Uint32Array): void {
     addU64Halves(this.baseLo, this.baseHi, Math.round((performance.now() - this.basePerfMs) * 1e6), out);
