@@ -12,7 +12,7 @@
 import { BaseContext, RootContext, TcpContext } from "./context";
 import { ContextTable } from "./context-table";
 import { FilterStatus } from "./types";
-import { invalidateLogLevel, log } from "./log";
+import { invalidateLogLevel, invalidateLogLevelForStream, log } from "./log";
 import * as host from "./hostcalls";
 
 export type RootContextFactory = (contextId: u32) => RootContext;
@@ -100,8 +100,15 @@ export function proxy_abi_version_0_2_1(): void {}
 
 // ---- context lifecycle ----------------------------------------------------------------------
 
+/** Root callbacks always read the log level again; stream callbacks as the module chose (log.ts). */
+function invalidateLogLevelFor(contextId: u32): void {
+  if (roots.has(contextId)) invalidateLogLevel();
+  else invalidateLogLevelForStream();
+}
+
 export function proxy_on_context_create(contextId: u32, parentContextId: u32): void {
-  invalidateLogLevel();
+  if (parentContextId == 0) invalidateLogLevel();
+  else invalidateLogLevelForStream();
   if (parentContextId == 0) {
     const rootId = readRootId();
     let root: RootContext;
@@ -125,20 +132,20 @@ export function proxy_on_context_create(contextId: u32, parentContextId: u32): v
 }
 
 export function proxy_on_done(contextId: u32): u32 {
-  invalidateLogLevel();
+  invalidateLogLevelFor(contextId);
   const ctx = anyContext(contextId);
   if (ctx === null) return 1;
   return ctx.onDone() ? 1 : 0;
 }
 
 export function proxy_on_log(contextId: u32): void {
-  invalidateLogLevel();
+  invalidateLogLevelFor(contextId);
   const ctx = anyContext(contextId);
   if (ctx !== null) ctx.onLog();
 }
 
 export function proxy_on_delete(contextId: u32): void {
-  invalidateLogLevel();
+  invalidateLogLevelFor(contextId);
   const ctx = streams.delete(contextId);
   if (ctx !== null) {
     ctx.onDelete();
@@ -197,31 +204,31 @@ export function proxy_on_foreign_function(rootContextId: u32, functionId: u32, a
 // ---- L4 (network filter) --------------------------------------------------------------------
 
 export function proxy_on_new_connection(contextId: u32): u32 {
-  invalidateLogLevel();
+  invalidateLogLevelForStream();
   const s = streams.get(contextId);
   return s === null ? FilterStatus.Continue : s.onNewConnection();
 }
 
 export function proxy_on_downstream_data(contextId: u32, dataSize: u32, endOfStream: u32): u32 {
-  invalidateLogLevel();
+  invalidateLogLevelForStream();
   const s = streams.get(contextId);
   return s === null ? FilterStatus.Continue : s.onDownstreamData(dataSize, endOfStream != 0);
 }
 
 export function proxy_on_upstream_data(contextId: u32, dataSize: u32, endOfStream: u32): u32 {
-  invalidateLogLevel();
+  invalidateLogLevelForStream();
   const s = streams.get(contextId);
   return s === null ? FilterStatus.Continue : s.onUpstreamData(dataSize, endOfStream != 0);
 }
 
 export function proxy_on_downstream_connection_close(contextId: u32, peerType: u32): void {
-  invalidateLogLevel();
+  invalidateLogLevelForStream();
   const s = streams.get(contextId);
   if (s !== null) s.onDownstreamClose(peerType);
 }
 
 export function proxy_on_upstream_connection_close(contextId: u32, peerType: u32): void {
-  invalidateLogLevel();
+  invalidateLogLevelForStream();
   const s = streams.get(contextId);
   if (s !== null) s.onUpstreamClose(peerType);
 }
@@ -255,35 +262,35 @@ export function proxy_on_response_trailers(contextId: u32, numTrailers: u32): u3
 // ---- callouts: delivered to the context that made the call ----------------------------------
 
 export function proxy_on_http_call_response(contextId: u32, token: u32, numHeaders: u32, bodySize: u32, numTrailers: u32): void {
-  invalidateLogLevel();
+  invalidateLogLevelFor(contextId);
   const ctx = anyContext(contextId);
   if (ctx !== null) ctx.onHttpCallResponse(token, numHeaders, bodySize, numTrailers);
   else unknownContext("proxy_on_http_call_response", contextId);
 }
 
 export function proxy_on_grpc_receive_initial_metadata(contextId: u32, token: u32, numHeaders: u32): void {
-  invalidateLogLevel();
+  invalidateLogLevelFor(contextId);
   const ctx = anyContext(contextId);
   if (ctx !== null) ctx.onGrpcReceiveInitialMetadata(token, numHeaders);
   else unknownContext("proxy_on_grpc_receive_initial_metadata", contextId);
 }
 
 export function proxy_on_grpc_receive(contextId: u32, token: u32, messageSize: u32): void {
-  invalidateLogLevel();
+  invalidateLogLevelFor(contextId);
   const ctx = anyContext(contextId);
   if (ctx !== null) ctx.onGrpcReceive(token, messageSize);
   else unknownContext("proxy_on_grpc_receive", contextId);
 }
 
 export function proxy_on_grpc_receive_trailing_metadata(contextId: u32, token: u32, numTrailers: u32): void {
-  invalidateLogLevel();
+  invalidateLogLevelFor(contextId);
   const ctx = anyContext(contextId);
   if (ctx !== null) ctx.onGrpcReceiveTrailingMetadata(token, numTrailers);
   else unknownContext("proxy_on_grpc_receive_trailing_metadata", contextId);
 }
 
 export function proxy_on_grpc_close(contextId: u32, token: u32, statusCode: u32): void {
-  invalidateLogLevel();
+  invalidateLogLevelFor(contextId);
   const ctx = anyContext(contextId);
   if (ctx !== null) ctx.onGrpcClose(token, statusCode);
   else unknownContext("proxy_on_grpc_close", contextId);

@@ -41,7 +41,7 @@
 
 export { BaseContext, RootContext, TcpContext } from "./context";
 export { registerRootContext, RootContextFactory, liveRootContexts, liveStreamContexts } from "./dispatcher";
-export { log } from "./log";
+export { log, refreshLogLevelOnRootCallbacksOnly } from "./log";
 export {
   WasmResult, wasmResultName, LogLevel, FilterStatus, BufferType, MapType, StreamType, PeerType, MetricType,
 } from "./types";

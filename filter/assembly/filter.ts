@@ -6,6 +6,7 @@
 import {
   registerRootContext, BaseContext, RootContext, TcpContext, FilterStatus, LogLevel, PeerType, Counter, Gauge, log,
   nowMs, getSharedData, setSharedData, resolveSharedQueue, enqueueSharedQueueBytes, WasmResult,
+  refreshLogLevelOnRootCallbacksOnly,
 } from "../../abi/assembly";
 import {
   ResourceGuard, bindStat, STAT_STANDALONE, BLOCK_NONE, BLOCK_FLOW, BLOCK_ISOLATION, BLOCK_CIRCUIT_BREAKING,
@@ -524,5 +525,7 @@ function fallbackName(f: i32): string {
 
 /** Registers the filter's root context factory under ROOT_ID. No hostcall: safe at top level. */
 export function registerFilter(): void {
+  // Every new connection checks the debug level; read it on the root's ticks, not per connection.
+  refreshLogLevelOnRootCallbacksOnly();
   registerRootContext(ROOT_ID, (id: u32): RootContext => new FilterRoot(id));
 }

@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Emulator } from "../../host/src/runtime/emulator.ts";
+import { LogLevel } from "../../host/src/contracts.ts";
 import { MiniHost } from "../../abi/test/mini-host.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -55,6 +56,21 @@ for (const build of ["filter.wasm", "filter.debug.wasm"]) {
     assert.equal(lines.length, 1);
     assert.match(lines[0], /^wasm log sentinel_filter sentinel_filter sentinel: sentinel_filter: new connection \d+$/);
     chatty.shutdown();
+  });
+
+  test(`filter (${build}): a connection's callbacks make no proxy_get_log_level call; a level raised at runtime applies from the root's next tick`, async () => {
+    const emu = await start('{"resource":"tcp:echo"}', "info");
+    emu.connect();
+    emu.logLevel = LogLevel.trace; // as POST /logging?wasm=trace would, between two ticks
+    for (let i = 0; i < 10; i++) emu.connect().clientClose();
+    const levelCalls = () => emu.logs("trace").filter((l) => l.includes("[vm->host] env.proxy_get_log_level")).length;
+    assert.equal(levelCalls(), 0, "the level read at the last root callback serves these connections");
+    assert.equal(emu.logs("debug").filter((l) => l.includes("sentinel_filter: new connection")).length, 0);
+    emu.advanceTime(20); // the root's tick reads the level again
+    assert.equal(levelCalls(), 1);
+    emu.connect();
+    assert.equal(emu.logs("debug").filter((l) => l.includes("sentinel_filter: new connection")).length, 1);
+    emu.shutdown();
   });
 
   const rejected = [
