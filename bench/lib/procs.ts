@@ -93,6 +93,24 @@ export async function waitForPort(host: string, port: number, timeoutMs: number,
   }
 }
 
+/** Polls the admin's GET /ready until 200: Envoy's LIVE, every worker listening. */
+export async function waitForLive(host: string, adminPort: number, timeoutMs: number, child?: Child): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = "no answer";
+  for (;;) {
+    try {
+      const res = await fetch(`http://${host}:${adminPort}/ready`);
+      last = `${res.status} ${(await res.text()).trim()}`;
+      if (res.status === 200) return;
+    } catch (e) {
+      last = (e as Error).message;
+    }
+    if (child && (child.proc.exitCode !== null || child.proc.signalCode !== null)) throw new Error(`${child.name} exited before it was LIVE\n${child.tail()}`);
+    if (Date.now() > deadline) throw new Error(`${host}:${adminPort}/ready still says "${last}" after ${timeoutMs} ms${child ? `\n${child.tail()}` : ""}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 /** CPU time (user + system, ms) a process has used so far, all its threads included; from /proc. */
 export function processCpuMs(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8");

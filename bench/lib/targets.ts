@@ -2,8 +2,8 @@
 // process per configuration variant), each on ports picked for this run.
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { spawnNode, freePort, waitForPort, type Child } from "./procs.ts";
-import { fetchStats, fetchText, type StatMap } from "./admin-stats.ts";
+import { spawnNode, freePort, waitForPort, waitForLive, type Child } from "./procs.ts";
+import { fetchStats, type StatMap } from "./admin-stats.ts";
 import { describeConfig, writeTempConfig, type HostConfigInfo } from "./host-config.ts";
 import type { UpstreamStats } from "./upstream.ts";
 
@@ -65,9 +65,9 @@ export async function startHostProc(key: string, label: string, yamlText: string
   const info = describeConfig(yamlText, file);
   const child = spawnNode(key, [path.join(REPO_ROOT, "host/src/cli.ts"), "-c", file, "--concurrency", String(concurrency), "-l", "warn"], { cwd: REPO_ROOT });
   await waitForPort(LOOPBACK, info.adminPort, 30_000, child);
-  await waitForPort(LOOPBACK, info.listenerPort, 30_000, child);
-  // /ready is Envoy's "all listeners up"; a host without it is still usable once the port answers.
-  try { await fetchText(`http://${LOOPBACK}:${info.adminPort}/ready`); } catch { /* listener answered already */ }
+  // The listener port answers as soon as the first worker has bound it; /ready turns 200 (LIVE) only
+  // once every worker listens, and with it every worker's listener.<addr>.worker_<k> stats exist.
+  await waitForLive(LOOPBACK, info.adminPort, 30_000, child);
   return {
     key, label, kind: "host", child, pid: child.pid, port: info.listenerPort,
     admin: { host: LOOPBACK, port: info.adminPort }, config: info,

@@ -10,7 +10,7 @@
 import path from "node:path";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { freePort, spawnNode, threadCpuMs, waitForPort, type Child } from "../lib/procs.ts";
+import { freePort, spawnNode, threadCpuMs, waitForLive, type Child } from "../lib/procs.ts";
 import { startUpstreamProc } from "../lib/targets.ts";
 import { parseFlags, parseTrees, runTool } from "./tool-args.ts";
 import { rewritePorts } from "../lib/host-config.ts";
@@ -40,7 +40,7 @@ async function main(): Promise<void> {
     writeFileSync(file, rewritePorts(readFileSync(path.join(tree.dir, cfg), "utf8"), ports, cfg));
     const key = `${tree.name}/${path.basename(cfg, ".yaml")}`;
     const child = spawnNode(key, [path.join(tree.dir, "host/src/cli.ts"), "-c", file, "--concurrency", String(opts.concurrency), "-l", "warn"], { cwd: tree.dir });
-    await waitForPort("127.0.0.1", ports.listenerPort, 30_000, child);
+    await waitForLive("127.0.0.1", ports.adminPort, 30_000, child);
     targets.push({ key, child, msPerSec: [], threads: new Map() });
   }
   await new Promise((r) => setTimeout(r, 2000)); // start-up work (compilation, first ticks) out of the way
