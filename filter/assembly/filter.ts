@@ -37,6 +37,16 @@ const P: string = "sentinel_filter: ";
 // @ts-ignore: decorator
 @inline const HEARTBEAT_MS: u64 = 250;
 /**
+ * Counts no breaker can trip on (passes, blocks, good completions) wait up to this long for the next
+ * report instead of going out every tick: each report wakes the service's (main) thread, and a
+ * wake-up costs a thread more than the report's work. A bad completion (error, or slow for a breaker
+ * rule) is reported on the next tick. Breakers see good completions at most this late: they only
+ * matter to a ratio breaker whose window is below minRequestAmount, and the opening then still
+ * lands within 100 ms (filter/README.md, "Reports").
+ */
+// @ts-ignore: decorator
+@inline const REPORT_DEFER_MS: u64 = 60;
+/**
  * Tick period while the worker is quiet (no open connection, nothing to report, no tokens or slots
  * held): heartbeats and table reads only. Each timer wake-up costs the worker thread whether or not
  * there is work; 4 a second instead of 50 when idle. The first new connection restores the period.
@@ -400,7 +410,7 @@ export class FilterRoot extends RootContext {
     }
     for (let i = 0; i < this.slots.length; i++) unchecked(this.slots[i]).releaseSpare();
     this.flushMetrics();
-    if (this.configured) this.report(now);
+    if (this.configured) this.report(now, true);
     return true;
   }
 
@@ -478,7 +488,7 @@ export class FilterRoot extends RootContext {
       for (let i = 0; i < this.flows.length; i++) unchecked(this.flows[i]).onTick(now);
       for (let i = 0; i < this.slots.length; i++) unchecked(this.slots[i]).onTick();
     }
-    this.report(now);
+    this.report(now, false);
     // quiet was taken before the report (which clears what it reports); stale is as of this tick.
     if (quiet && !this.stale && !this.idleTicking && this.idleTickMs > this.cfg.tickPeriodMs) {
       this.idleTicking = true;
@@ -486,9 +496,16 @@ export class FilterRoot extends RootContext {
     }
   }
 
-  private report(now: u64): void {
+  /** `flush`: send what is counted now (the root is going away); otherwise non-urgent counts may wait. */
+  private report(now: u64, flush: bool): void {
     const counts = this.counts!;
-    if (!counts.dirty && now - this.lastReportMs < HEARTBEAT_MS) return;
+    if (!counts.dirty) {
+      if (now - this.lastReportMs < HEARTBEAT_MS) return;
+    } else if (!flush && !counts.urgent) {
+      // Deferred while the tick after this one is still within REPORT_DEFER_MS of the last report.
+      const next = now + <u64>this.cfg.tickPeriodMs;
+      if (next - this.lastReportMs <= REPORT_DEFER_MS && counts.holdsUntil(next)) return;
+    }
     if (this.queueToken == 0) {
       this.queueToken = resolveSharedQueue("", REPORTS_QUEUE);
       if (this.queueToken == 0) {

@@ -58,6 +58,11 @@ export class ResourceCounts {
   totalError: u64 = 0;
   concurrency: u32 = 0;
   lastReportedConcurrency: u32 = 0;
+  /**
+   * Holds a completion a breaker rule counts as bad (error, or slower than its maxAllowedRtMs):
+   * something the service's breakers may trip on, so it is reported on the next tick, not deferred.
+   */
+  urgent: bool = false;
 
   constructor(name: string, hash: u32, bucketLenMs: u32, breakers: i32) {
     this.nameBytes = String.UTF8.encode(name, false);
@@ -86,6 +91,11 @@ export class ResourceCounts {
   }
 
   get dirty(): bool { return this.used > 0 || this.concurrency != this.lastReportedConcurrency; }
+
+  /** Whether events up to `untilMs` still fit in the slots without merging buckets. */
+  holdsUntil(untilMs: u64): bool {
+    return this.used == 0 || untilMs < unchecked(this.starts[0]) + <u64>(REPORT_SLOTS - 1) * this.bucketLenMs;
+  }
 
   /** The slot for an event at nowMs. */
   private slotFor(nowMs: u64): i32 {
@@ -123,6 +133,7 @@ export class ResourceCounts {
     const i = this.slotFor(nowMs);
     unchecked(this.complete[i] = this.complete[i] + 1);
     if (failed) { unchecked(this.error[i] = this.error[i] + 1); this.totalError++; }
+    if (this.breakers > 0 && (failed || slowMask != 0)) this.urgent = true;
     unchecked(this.rtSum[i] = this.rtSum[i] + rtMs);
     const rt32: u32 = rtMs > <u64>NO_RT ? NO_RT : <u32>rtMs;
     if (rt32 < unchecked(this.minRt[i])) unchecked(this.minRt[i] = rt32);
@@ -180,6 +191,7 @@ export class ResourceCounts {
     ResourceReportBuilder.addConcurrency(b, this.concurrency);
     const off = ResourceReportBuilder.end(b);
     this.lastReportedConcurrency = this.concurrency;
+    this.urgent = false;
     this.reset();
     return off;
   }

@@ -1,0 +1,118 @@
+// When a worker reports: every report wakes the service's (main) thread, so counts no breaker can
+// trip on wait up to 60 ms (every third 20 ms tick), while a bad completion (error, or slow for a
+// breaker rule) goes out on the next tick. Breakers still open within 100 ms, even the one case a
+// good completion trips: a ratio breaker whose window just reached minRequestAmount.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import type { Emulator, VirtualConnection } from "../../host/src/runtime/emulator.ts";
+import { start, admitted, finish, BUILDS } from "./helpers.ts";
+
+const R = "tcp:orders";
+
+function reports(emu: Emulator): number {
+  return Number(emu.metric("sentinel.service.reports_received") ?? 0n);
+}
+
+function servicePasses(emu: Emulator): number {
+  return Number(emu.metric(`sentinel.service.pass_resource=${R};`) ?? 0n);
+}
+
+function refused(emu: Emulator, worker: number): void {
+  const c = emu.connect({ worker, autoConnectUpstream: false });
+  assert.ok(admitted(c));
+  c.upstreamRefuse();
+}
+
+function good(emu: Emulator, worker: number): void {
+  const c = emu.connect({ worker });
+  assert.ok(admitted(c));
+  finish(c);
+}
+
+/** Steps 5 ms at a time until the service has received one more report; returns the ms waited. */
+function untilNextReport(emu: Emulator, limitMs: number): number {
+  const before = reports(emu);
+  for (let waited = 0; waited <= limitMs; waited += 5) {
+    if (reports(emu) > before) return waited;
+    emu.advanceTime(5);
+  }
+  throw new Error(`no report within ${limitMs} ms`);
+}
+
+for (const build of BUILDS) {
+  const tag = `(${build.filter})`;
+
+  test(`reports ${tag}: steady good traffic is reported every third tick, at most 60 ms late, and nothing is lost`, async () => {
+    const emu = await start({ doc: { resource: R, flowRules: [{ resource: R, threshold: 1000 }] }, build });
+    good(emu, 1);
+    emu.advanceTime(200);
+    const before = reports(emu);
+    let passed = 1;
+    let maxLagMs = 0;
+    const sentAt: number[] = [];
+    for (let t = 0; t < 1000; t += 5) {
+      good(emu, 1);
+      passed++;
+      sentAt.push(emu.nowMs);
+      emu.advanceTime(5);
+      // the oldest pass the service has not counted yet tells how late reports are
+      const unseen = passed - servicePasses(emu);
+      if (unseen > 0) maxLagMs = Math.max(maxLagMs, emu.nowMs - sentAt[sentAt.length - unseen]);
+    }
+    const sent = reports(emu) - before;
+    assert.ok(sent >= 14 && sent <= 20, `${sent} reports in 1 s of traffic (every tick would be 50)`);
+    assert.ok(maxLagMs <= 65, `a pass reached the service ${maxLagMs} ms after it happened`);
+    emu.advanceTime(60);
+    assert.equal(servicePasses(emu), passed, "conservation: every pass arrives");
+    emu.shutdown();
+  });
+
+  test(`reports ${tag}: a bad completion is reported on the next tick, not deferred`, async () => {
+    const rule = { resource: R, strategy: "ErrorCount", threshold: 100, statIntervalMs: 1000, retryTimeoutMs: 1000 };
+    const emu = await start({ doc: { resource: R, circuitBreakerRules: [rule] }, build });
+    good(emu, 1);
+    untilNextReport(emu, 300);
+    good(emu, 1); // a good completion right after a report waits...
+    refused(emu, 1); // ...unless a bad one joins it
+    assert.ok(untilNextReport(emu, 100) <= 20, "the error went out on the next 20 ms tick");
+    emu.shutdown();
+  });
+
+  test(`reports ${tag}: errors are not urgent for a resource without breaker rules`, async () => {
+    const emu = await start({ doc: { resource: R, flowRules: [{ resource: R, threshold: 1000 }] }, build });
+    good(emu, 1);
+    untilNextReport(emu, 300);
+    refused(emu, 1);
+    const waited = untilNextReport(emu, 100);
+    assert.ok(waited > 20 && waited <= 60, `reported after ${waited} ms`);
+    emu.shutdown();
+  });
+
+  test(`reports ${tag}: good completions that bring a ratio breaker to minRequestAmount still open it within 100 ms`, async () => {
+    const rule = { resource: R, strategy: "ErrorRatio", threshold: 0.5, minRequestAmount: 10, statIntervalMs: 1000, retryTimeoutMs: 10_000 };
+    const emu = await start({ doc: { resource: R, circuitBreakerRules: [rule] }, workers: 2, build });
+    emu.advanceTime(100);
+    for (let i = 0; i < 6; i++) refused(emu, 1);
+    emu.advanceTime(30);
+    assert.equal(reports(emu) > 0, true);
+    // worker 2 has just reported when the completions that cross the threshold arrive: the worst case
+    good(emu, 2);
+    untilNextReport(emu, 300);
+    for (let i = 0; i < 3; i++) good(emu, 2); // 10 completions, 6 errors: ratio 0.6 > 0.5
+    const crossedAt = emu.nowMs;
+    const held: VirtualConnection[] = [];
+    let openedAfter = -1;
+    for (let dt = 0; dt <= 200; dt += 5) {
+      // probes stay open: a completed probe would be one more good completion in the ratio
+      const blocked = [1, 2].filter((w) => {
+        const c = emu.connect({ worker: w, autoConnectUpstream: false });
+        if (admitted(c)) { held.push(c); return false; }
+        return true;
+      });
+      if (blocked.length === 2) { openedAfter = emu.nowMs - crossedAt; break; }
+      emu.advanceTime(5);
+    }
+    assert.ok(openedAfter >= 0 && openedAfter <= 100, `opened after ${openedAfter} ms`);
+    emu.shutdown();
+  });
+}
