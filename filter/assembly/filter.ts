@@ -361,8 +361,14 @@ export class FilterRoot extends RootContext {
     const failed = !c.upstreamByte && (c.upstreamClosed || peer == PeerType.Local);
     const breakers = this.breakers;
     let slowMask: u64 = 0;
-    for (let k = 0; k < breakers.length; k++) if (rt > unchecked(breakers[k]).maxAllowedRtMs) slowMask |= (<u64>1) << <u64>k;
-    this.counts!.onComplete(now, rt, failed, slowMask);
+    // bad for some rule: an error for an error breaker, slow for a slow-ratio one (urgent to report)
+    let bad = false;
+    for (let k = 0; k < breakers.length; k++) {
+      const b = unchecked(breakers[k]);
+      if (rt > b.maxAllowedRtMs) slowMask |= (<u64>1) << <u64>k;
+      if (b.isBad(rt, failed)) bad = true;
+    }
+    this.counts!.onComplete(now, rt, failed, slowMask, bad);
     const m = this.m!;
     m.complete.addLater();
     if (failed) m.error.addLater();

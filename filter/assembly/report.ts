@@ -59,8 +59,9 @@ export class ResourceCounts {
   concurrency: u32 = 0;
   lastReportedConcurrency: u32 = 0;
   /**
-   * Holds a completion a breaker rule counts as bad (error, or slower than its maxAllowedRtMs):
-   * something the service's breakers may trip on, so it is reported on the next tick, not deferred.
+   * Holds a completion a breaker rule counts as bad (an error for an error rule, slower than
+   * maxAllowedRtMs for a slow-ratio rule): the service's breakers may trip on it, so it is reported
+   * on the next tick, not deferred.
    */
   urgent: bool = false;
 
@@ -128,12 +129,15 @@ export class ResourceCounts {
     this.totalBlock++;
   }
 
-  /** One completed entry; `slowMask` bit k = slower than breaker rule k's maxAllowedRtMs. */
-  onComplete(nowMs: u64, rtMs: u64, failed: bool, slowMask: u64): void {
+  /**
+   * One completed entry; `slowMask` bit k = slower than breaker rule k's maxAllowedRtMs; `bad`: a
+   * breaker rule counts it against the resource (an error for an error rule, slow for a slow one).
+   */
+  onComplete(nowMs: u64, rtMs: u64, failed: bool, slowMask: u64, bad: bool): void {
     const i = this.slotFor(nowMs);
     unchecked(this.complete[i] = this.complete[i] + 1);
     if (failed) { unchecked(this.error[i] = this.error[i] + 1); this.totalError++; }
-    if (this.breakers > 0 && (failed || slowMask != 0)) this.urgent = true;
+    if (bad) this.urgent = true;
     unchecked(this.rtSum[i] = this.rtSum[i] + rtMs);
     const rt32: u32 = rtMs > <u64>NO_RT ? NO_RT : <u32>rtMs;
     if (rt32 < unchecked(this.minRt[i])) unchecked(this.minRt[i] = rt32);

@@ -78,6 +78,26 @@ for (const build of BUILDS) {
     emu.shutdown();
   });
 
+  test(`reports ${tag}: slowness is urgent only for a SlowRequestRatio rule, errors only for error rules`, async () => {
+    const slowAfterMs = (strategy: string, ms: number, refuse: boolean) => async () => {
+      const rule = { resource: R, strategy, threshold: strategy === "ErrorCount" ? 100 : 0.9, maxAllowedRtMs: 5, statIntervalMs: 1000, retryTimeoutMs: 1000, minRequestAmount: 100 };
+      const emu = await start({ doc: { resource: R, circuitBreakerRules: [rule] }, build });
+      good(emu, 1);
+      untilNextReport(emu, 300);
+      const c = emu.connect({ worker: 1, autoConnectUpstream: false });
+      emu.advanceTime(ms); // the connection's RT
+      if (refuse) c.upstreamRefuse();
+      else { c.upstreamConnect(); finish(c); }
+      const waited = untilNextReport(emu, 100);
+      emu.shutdown();
+      return waited;
+    };
+    assert.ok(await slowAfterMs("SlowRequestRatio", 10, false)() <= 20, "slow for a slow rule: next tick");
+    assert.ok(await slowAfterMs("ErrorRatio", 10, false)() > 20, "slow but good for an error rule: deferred");
+    assert.ok(await slowAfterMs("ErrorCount", 1, true)() <= 20, "an error for an error rule: next tick");
+    assert.ok(await slowAfterMs("SlowRequestRatio", 1, true)() > 20, "a fast error for a slow rule: deferred");
+  });
+
   test(`reports ${tag}: errors are not urgent for a resource without breaker rules`, async () => {
     const emu = await start({ doc: { resource: R, flowRules: [{ resource: R, threshold: 1000 }] }, build });
     good(emu, 1);
