@@ -12,7 +12,7 @@ import { encodeInt64, encodeString, encodeUint64 } from "../abi/properties.ts";
 import type { AbiBuffer } from "../abi/types.ts";
 import { BufferView, ConnBuffer } from "./conn-buffer.ts";
 import type { Context, StreamHooks } from "./context.ts";
-import type { Vm } from "./vm.ts";
+import type { Vm, WasmExport } from "./vm.ts";
 
 type FilterStatus = "continue" | "stop";
 
@@ -23,10 +23,37 @@ interface ReadFilter {
 
 /** How one configured wasm filter is installed on a new connection (decided by the ThreadRuntime). */
 export type WasmFilterInstall =
-  | { kind: "wasm"; vm: Vm; root: Context; plugin: PluginSpec; failOpen: boolean }
+  | { kind: "wasm"; vm: Vm; root: Context; plugin: PluginSpec; failOpen: boolean; callbacks: NetworkCallbacks }
   /** The VM failed earlier and the policy is FAIL_CLOSED: a dummy that closes every connection. */
   | { kind: "fail-closed"; plugin: PluginSpec };
 // (FAIL_OPEN after a failure, or a root that failed to start on this worker: the filter is not installed.)
+
+/** The L4 callbacks a VM exports, looked up once per install instead of by name on every call. */
+export interface NetworkCallbacks {
+  contextCreate: WasmExport | undefined;
+  newConnection: WasmExport | undefined;
+  downstreamData: WasmExport | undefined;
+  upstreamData: WasmExport | undefined;
+  downstreamClose: WasmExport | undefined;
+  upstreamClose: WasmExport | undefined;
+  done: WasmExport | undefined;
+  log: WasmExport | undefined;
+  delete: WasmExport | undefined;
+}
+
+export function networkCallbacks(vm: Vm): NetworkCallbacks {
+  return {
+    contextCreate: vm.exported("proxy_on_context_create"),
+    newConnection: vm.exported("proxy_on_new_connection"),
+    downstreamData: vm.exported("proxy_on_downstream_data"),
+    upstreamData: vm.exported("proxy_on_upstream_data"),
+    downstreamClose: vm.exported("proxy_on_downstream_connection_close"),
+    upstreamClose: vm.exported("proxy_on_upstream_connection_close"),
+    done: vm.exported("proxy_on_done"),
+    log: vm.exported("proxy_on_log"),
+    delete: vm.exported("proxy_on_delete"),
+  };
+}
 
 /** Optional Transport extension: the upstream peer once tcp_proxy is connected (upstream.address/port). */
 export interface UpstreamAddressSource { upstreamAddress(): SocketAddress | undefined }
@@ -63,7 +90,7 @@ export class FilterManager implements ConnectionHandler {
     this.log = opts.log ?? (() => {});
     for (const f of opts.filters) {
       if (f.kind === "wasm") {
-        const w = new WasmNetworkFilter(this, f.vm, f.root, f.failOpen);
+        const w = new WasmNetworkFilter(this, f.vm, f.root, f.failOpen, f.callbacks);
         this.#wasm.push(w);
         this.#entries.push({ filter: w, initialized: false });
       } else {
@@ -218,6 +245,7 @@ class WasmNetworkFilter implements ReadFilter, StreamHooks {
   readonly #vm: Vm;
   readonly #root: Context;
   readonly #failOpen: boolean;
+  readonly #cb: NetworkCallbacks;
   #ctx: Context | undefined;
   #streamFailed = false;
   /** The live view of each direction's buffer (undefined once the filter continued past it). */
@@ -229,11 +257,12 @@ class WasmNetworkFilter implements ReadFilter, StreamHooks {
   #upViewObj: BufferView | undefined;
   #closedTcp = false;
 
-  constructor(fm: FilterManager, vm: Vm, root: Context, failOpen: boolean) {
+  constructor(fm: FilterManager, vm: Vm, root: Context, failOpen: boolean, callbacks: NetworkCallbacks) {
     this.#fm = fm;
     this.#vm = vm;
     this.#root = root;
     this.#failOpen = failOpen;
+    this.#cb = callbacks;
   }
 
   /** cpp-host CHECK_FAIL: fail-open continues; fail-closed closes the connection (once) and stops. */
@@ -250,11 +279,11 @@ class WasmNetworkFilter implements ReadFilter, StreamHooks {
   onNewConnection(): FilterStatus {
     const failed = this.#checkFail();
     if (failed) return failed;
-    this.#ctx = this.#vm.createStream(this.#root, this);
+    this.#ctx = this.#vm.createStream(this.#root, this, this.#cb.contextCreate);
     const afterCreate = this.#checkFail();
     if (afterCreate) return afterCreate;
-    if (!this.#vm.has("proxy_on_new_connection")) return "continue";
-    const r = this.#vm.call("proxy_on_new_connection", this.#ctx, this.#ctx.id);
+    if (this.#cb.newConnection === undefined) return "continue";
+    const r = this.#vm.invoke(this.#cb.newConnection, this.#ctx, this.#ctx.id);
     return this.#checkFail() ?? (r === 0 ? "continue" : "stop");
   }
 
@@ -262,10 +291,10 @@ class WasmNetworkFilter implements ReadFilter, StreamHooks {
     if (!this.#ctx) return "continue";
     const failed = this.#checkFail();
     if (failed) return failed;
-    if (!this.#vm.has("proxy_on_downstream_data")) return "continue";
+    if (this.#cb.downstreamData === undefined) return "continue";
     this.#downView = this.#liveView(this.#downViewObj, buf);
     this.#downViewObj = this.#downView;
-    const r = this.#vm.call("proxy_on_downstream_data", this.#ctx, this.#ctx.id, buf.length, endStream ? 1 : 0);
+    const r = this.#vm.invoke(this.#cb.downstreamData, this.#ctx, this.#ctx.id, buf.length, endStream ? 1 : 0);
     const status = this.#checkFail() ?? (r === 0 ? "continue" : "stop");
     if (status === "continue") this.#downView = undefined; // Envoy drops the buffer pointer on Continue
     return status;
@@ -276,16 +305,16 @@ class WasmNetworkFilter implements ReadFilter, StreamHooks {
     const failed = this.#checkFail();
     if (failed) return failed;
     let status: FilterStatus = "continue";
-    if (this.#vm.has("proxy_on_upstream_data")) {
+    if (this.#cb.upstreamData !== undefined) {
       this.#upView = this.#liveView(this.#upViewObj, buf);
       this.#upViewObj = this.#upView;
-      const r = this.#vm.call("proxy_on_upstream_data", this.#ctx, this.#ctx.id, buf.length, endStream ? 1 : 0);
+      const r = this.#vm.invoke(this.#cb.upstreamData, this.#ctx, this.#ctx.id, buf.length, endStream ? 1 : 0);
       status = this.#checkFail() ?? (r === 0 ? "continue" : "stop");
       if (status === "continue") this.#upView = undefined;
     }
     // Envoy synthesises the upstream close from the write path's end_stream (peer always Unknown).
     if (endStream && !this.#vm.failed) {
-      this.#vm.call("proxy_on_upstream_connection_close", this.#ctx, this.#ctx.id, PeerType.Unknown);
+      this.#vm.invoke(this.#cb.upstreamClose, this.#ctx, this.#ctx.id, PeerType.Unknown);
     }
     return status;
   }
@@ -296,11 +325,12 @@ class WasmNetworkFilter implements ReadFilter, StreamHooks {
     this.#closedTcp = true;
     this.#releaseViews();
     if (this.#vm.failed) { this.#vm.forget(ctx); return; }
-    this.#vm.call("proxy_on_downstream_connection_close", ctx, ctx.id, peer);
+    const cb = this.#cb;
+    this.#vm.invoke(cb.downstreamClose, ctx, ctx.id, peer);
     // onCloseTCP: done (result ignored) -> log -> delete
-    this.#vm.call("proxy_on_done", ctx, ctx.id);
-    this.#vm.call("proxy_on_log", ctx, ctx.id);
-    this.#vm.call("proxy_on_delete", ctx, ctx.id);
+    this.#vm.invoke(cb.done, ctx, ctx.id);
+    this.#vm.invoke(cb.log, ctx, ctx.id);
+    this.#vm.invoke(cb.delete, ctx, ctx.id);
     this.#vm.forget(ctx);
   }
 

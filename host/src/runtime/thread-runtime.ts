@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import { LogLevel, type ConnectionHandler, type HostConfig, type ListenerSpec, type PluginSpec, type TcpProxySpec, type ThreadEnv, type ThreadRuntimeApi, type Transport } from "../contracts.ts";
 import type { Context } from "./context.ts";
-import { FilterManager, type WasmFilterInstall } from "./filter-manager.ts";
+import { FilterManager, networkCallbacks, type WasmFilterInstall } from "./filter-manager.ts";
 import { Vm } from "./vm.ts";
 import { loadWasmModule, WasmLoadError, type LoadedModule } from "./wasm-module.ts";
 
@@ -50,7 +50,11 @@ interface PluginSlot {
   installed?: WasmFilterInstall & { kind: "wasm" };
 }
 
-interface ListenerChain { spec: ListenerSpec; slots: PluginSlot[]; tcp: TcpProxySpec }
+interface ListenerChain {
+  spec: ListenerSpec; slots: PluginSlot[]; tcp: TcpProxySpec;
+  /** The installs of the last connection: handed to the next one too while every slot gives the same. */
+  installs: WasmFilterInstall[];
+}
 
 export function vmKey(p: PluginSpec, m: LoadedModule): string {
   return createHash("sha256").update(p.vmId).update("\0").update(p.vmConfiguration).update("\0").update(m.sha256).digest("hex");
@@ -261,7 +265,7 @@ export class ThreadRuntime implements ThreadRuntimeApi {
         else tcp = f;
       }
       if (!tcp) throw new ConfigRejected(`listener ${l.name}: the filter chain must end with tcp_proxy`);
-      this.#listeners.set(l.name, { spec: l, slots, tcp });
+      this.#listeners.set(l.name, { spec: l, slots, tcp, installs: [] });
     }
   }
 
@@ -270,13 +274,13 @@ export class ThreadRuntime implements ThreadRuntimeApi {
     if (slot.vm && !slot.vm.failed && slot.root) {
       const cached = slot.installed;
       if (cached && cached.vm === slot.vm && cached.root === slot.root) return cached;
-      return (slot.installed = { kind: "wasm", vm: slot.vm, root: slot.root, plugin: slot.plugin, failOpen: slot.failOpen });
+      return (slot.installed = { kind: "wasm", vm: slot.vm, root: slot.root, plugin: slot.plugin, failOpen: slot.failOpen, callbacks: networkCallbacks(slot.vm) });
     }
     if (!slot.vm?.failed) return undefined; // the root did not start on this thread: silently skipped
     if (slot.policy === "FAIL_OPEN") return undefined;
     // Envoy maybeReloadHandleIfNeeded: at most one load per backoff interval since the last load.
     if (slot.policy === "FAIL_RELOAD" && this.#nowMs() - slot.lastLoadMs >= this.#reloadBackoffMs && this.#reload(slot)) {
-      return { kind: "wasm", vm: slot.vm!, root: slot.root!, plugin: slot.plugin, failOpen: slot.failOpen };
+      return { kind: "wasm", vm: slot.vm!, root: slot.root!, plugin: slot.plugin, failOpen: slot.failOpen, callbacks: networkCallbacks(slot.vm!) };
     }
     return { kind: "fail-closed", plugin: slot.plugin };
   }
@@ -315,12 +319,21 @@ export class ThreadRuntime implements ThreadRuntimeApi {
   createConnection(listenerName: string, transport: Transport): ConnectionHandler {
     const chain = this.#listeners.get(listenerName);
     if (!chain) throw new Error(`ThreadRuntime.createConnection: no listener named "${listenerName}" on ${this.role} thread ${this.env.threadId}`);
-    const filters: WasmFilterInstall[] = [];
+    // The FilterManager only reads the list, so one list serves every connection until an install
+    // changes (a failed VM's policy, a reload): no array per connection.
+    const last = chain.installs;
+    let fresh: WasmFilterInstall[] | undefined;
+    let n = 0;
     for (const s of chain.slots) {
       const install = this.#install(s);
-      if (install) filters.push(install);
+      if (install === undefined) continue;
+      if (fresh === undefined && (n >= last.length || last[n] !== install)) fresh = last.slice(0, n);
+      if (fresh !== undefined) fresh.push(install);
+      n++;
     }
-    return new FilterManager({ transport, filters, tcpProxy: chain.tcp, log: this.#filterLog });
+    if (fresh === undefined && n !== last.length) fresh = last.slice(0, n);
+    if (fresh !== undefined) chain.installs = fresh;
+    return new FilterManager({ transport, filters: chain.installs, tcpProxy: chain.tcp, log: this.#filterLog });
   }
 
   deliverQueueReady(vmInstanceId: number, rootContextId: number, token: number): void {

@@ -24,6 +24,9 @@ export class HostTrap extends Error {}
 
 let nextInstanceSeq = 1;
 type WasmFn = (...args: unknown[]) => unknown;
+
+/** An exported function, looked up once (Vm.exported) and then called without a name lookup. */
+export interface WasmExport { readonly name: string; readonly fn: WasmFn; readonly arity: number }
 const DECODER = new TextDecoder();
 
 /** Envoy's metric id scheme: low two bits are the kind, ids step by 4 (docs §7). */
@@ -44,7 +47,7 @@ export class Vm implements AbiHost {
 
   #exports: Record<string, any> = {};
   /** The exported functions by name with their arity, looked up once: call() and has() run per callback. */
-  #fns = new Map<string, { fn: WasmFn; arity: number }>();
+  #fns = new Map<string, WasmExport>();
   #memory: WebAssembly.Memory | undefined;
   #allowed: ReadonlySet<string> | null = null;
   #contexts = new Map<number, Context>();
@@ -104,7 +107,7 @@ export class Vm implements AbiHost {
     try {
       const instance = new WebAssembly.Instance(this.module.module, imports);
       this.#exports = instance.exports as Record<string, any>;
-      for (const [name, v] of Object.entries(this.#exports)) if (typeof v === "function") this.#fns.set(name, { fn: v as WasmFn, arity: (v as WasmFn).length });
+      for (const [name, v] of Object.entries(this.#exports)) if (typeof v === "function") this.#fns.set(name, { name, fn: v as WasmFn, arity: (v as WasmFn).length });
       if (!this.#memory) this.#memory = Object.values(this.#exports).find((v) => v instanceof WebAssembly.Memory);
     } catch (e) {
       this.#stack.pop();
@@ -196,17 +199,26 @@ export class Vm implements AbiHost {
     return this.#fns.has(name);
   }
 
+  /** The export `name`, for callers that call it per connection (no lookup by name per call). */
+  exported(name: string): WasmExport | undefined {
+    return this.#fns.get(name);
+  }
+
   /**
    * Calls an export for a context. Returns the i32 result (0 for void), or undefined when the export
    * is missing, the VM has failed, or the call trapped (then the VM is failed).
    */
+  call(name: string, ctx: Context, a?: number, b?: number, c?: number, d?: number, e?: number): number | undefined {
+    return this.invoke(this.#fns.get(name), ctx, a, b, c, d, e);
+  }
+
+  /** call() with the export already looked up (`exported`); undefined `exp`: not exported. */
   // Fixed parameters rather than ...args: this runs for every callback of every connection. Every
   // proxy_on_* export takes at most 5 arguments; the export is called with exactly its own arity.
-  call(name: string, ctx: Context, a?: number, b?: number, c?: number, d?: number, e?: number): number | undefined {
-    if (this.failed || this.#destroyed) return undefined;
-    const exp = this.#fns.get(name);
-    if (exp === undefined) return undefined;
+  invoke(exp: WasmExport | undefined, ctx: Context, a?: number, b?: number, c?: number, d?: number, e?: number): number | undefined {
+    if (this.failed || this.#destroyed || exp === undefined) return undefined;
     const fn = exp.fn;
+    const name = exp.name;
     const savedEffective = this.#effectiveId;
     this.#effectiveId = 0;
     this.#stack.push(ctx);
@@ -283,12 +295,15 @@ export class Vm implements AbiHost {
     return { root, ok: true, stage: "configure", reason: "" };
   }
 
-  /** A stream context under a root; calls proxy_on_context_create(id, root). */
-  createStream(root: Context, hooks: StreamHooks): Context {
+  /**
+   * A stream context under a root; calls proxy_on_context_create(id, root). `contextCreate`: that
+   * export as the caller looked it up (exported), else it is looked up here.
+   */
+  createStream(root: Context, hooks: StreamHooks, contextCreate = this.#fns.get("proxy_on_context_create")): Context {
     const ctx = new Context(this, this.#nextContextId++, "stream", root.plugin, root);
     ctx.hooks = hooks;
     this.#contexts.set(ctx.id, ctx);
-    this.call("proxy_on_context_create", ctx, ctx.id, root.id);
+    this.invoke(contextCreate, ctx, ctx.id, root.id);
     return ctx;
   }
 
