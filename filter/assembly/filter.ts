@@ -39,8 +39,8 @@ const P: string = "sentinel_filter: ";
 /**
  * Counts no breaker can trip on (passes, blocks, good completions) wait up to this long for the next
  * report instead of going out every tick: each report wakes the service's (main) thread, and a
- * wake-up costs a thread more than the report's work. A bad completion (error, or slow for a breaker
- * rule) is reported on the next tick. Breakers see good completions at most this late: they only
+ * wake-up costs a thread more than the report's work. A completion a breaker rule counts as bad (an
+ * error for an error rule, slow for a slow-ratio rule) is reported on the next tick. Breakers see good completions at most this late: they only
  * matter to a ratio breaker whose window is below minRequestAmount, and the opening then still
  * lands within 100 ms (filter/README.md, "Reports").
  */
