@@ -69,6 +69,9 @@ export interface FilterManagerOptions {
 
 interface Entry { filter: ReadFilter; initialized: boolean }
 
+/** The wasm filters of a connection without any (shared: never written). */
+const NO_WASM: WasmNetworkFilter[] = [];
+
 export class FilterManager implements ConnectionHandler {
   readonly transport: Transport;
   readonly readBuffer = new ConnBuffer();
@@ -76,8 +79,8 @@ export class FilterManager implements ConnectionHandler {
   readEndStream = false;
   /** Filter state set through proxy_set_property (Envoy keys it "wasm.<name>"); made on first use. */
   #filterState: Map<string, Uint8Array> | undefined;
-  #entries: Entry[] = [];
-  #wasm: WasmNetworkFilter[] = [];
+  #entries: Entry[];
+  #wasm: WasmNetworkFilter[];
   #tcp: TcpProxyFilter;
   #state: "open" | "closing" | "closed" = "open";
   #readDisabled = 0;
@@ -88,17 +91,25 @@ export class FilterManager implements ConnectionHandler {
     this.transport = opts.transport;
     this.#onFinished = opts.onFinished;
     this.log = opts.log ?? (() => {});
-    for (const f of opts.filters) {
+    // Arrays of their final length: a push onto [] reserves room for 17 elements, per connection.
+    const filters = opts.filters;
+    let wasmCount = 0;
+    for (const f of filters) if (f.kind === "wasm") wasmCount++;
+    this.#wasm = wasmCount === 0 ? NO_WASM : new Array<WasmNetworkFilter>(wasmCount);
+    this.#entries = new Array<Entry>(filters.length + 1);
+    let w = 0;
+    for (let i = 0; i < filters.length; i++) {
+      const f = filters[i];
       if (f.kind === "wasm") {
-        const w = new WasmNetworkFilter(this, f.vm, f.root, f.failOpen, f.callbacks);
-        this.#wasm.push(w);
-        this.#entries.push({ filter: w, initialized: false });
+        const filter = new WasmNetworkFilter(this, f.vm, f.root, f.failOpen, f.callbacks);
+        this.#wasm[w++] = filter;
+        this.#entries[i] = { filter, initialized: false };
       } else {
-        this.#entries.push({ filter: new FailClosedFilter(this), initialized: false });
+        this.#entries[i] = { filter: new FailClosedFilter(this), initialized: false };
       }
     }
     this.#tcp = new TcpProxyFilter(this, opts.tcpProxy);
-    this.#entries.push({ filter: this.#tcp, initialized: false });
+    this.#entries[filters.length] = { filter: this.#tcp, initialized: false };
   }
 
   get filterState(): Map<string, Uint8Array> {
@@ -248,13 +259,13 @@ class WasmNetworkFilter implements ReadFilter, StreamHooks {
   readonly #cb: NetworkCallbacks;
   #ctx: Context | undefined;
   #streamFailed = false;
-  /** The live view of each direction's buffer (undefined once the filter continued past it). */
+  /** Each direction's buffer while the module may read it (undefined once it continued past it). */
+  #downBuf: ConnBuffer | undefined;
+  #upBuf: ConnBuffer | undefined;
+  // The view the host functions get, made only when a module asks for the bytes (many never do)
+  // and kept for the connection's life: host functions look the view up per call and never keep it.
   #downView: BufferView | undefined;
   #upView: BufferView | undefined;
-  // One view object per direction for the connection's life: a new callback's view is the same
-  // object made live again (host functions look the view up per call and never keep it).
-  #downViewObj: BufferView | undefined;
-  #upViewObj: BufferView | undefined;
   #closedTcp = false;
 
   constructor(fm: FilterManager, vm: Vm, root: Context, failOpen: boolean, callbacks: NetworkCallbacks) {
@@ -292,11 +303,10 @@ class WasmNetworkFilter implements ReadFilter, StreamHooks {
     const failed = this.#checkFail();
     if (failed) return failed;
     if (this.#cb.downstreamData === undefined) return "continue";
-    this.#downView = this.#liveView(this.#downViewObj, buf);
-    this.#downViewObj = this.#downView;
+    this.#downBuf = buf;
     const r = this.#vm.invoke(this.#cb.downstreamData, this.#ctx, this.#ctx.id, buf.length, endStream ? 1 : 0);
     const status = this.#checkFail() ?? (r === 0 ? "continue" : "stop");
-    if (status === "continue") this.#downView = undefined; // Envoy drops the buffer pointer on Continue
+    if (status === "continue") this.#releaseDown(); // Envoy drops the buffer pointer on Continue
     return status;
   }
 
@@ -306,11 +316,10 @@ class WasmNetworkFilter implements ReadFilter, StreamHooks {
     if (failed) return failed;
     let status: FilterStatus = "continue";
     if (this.#cb.upstreamData !== undefined) {
-      this.#upView = this.#liveView(this.#upViewObj, buf);
-      this.#upViewObj = this.#upView;
+      this.#upBuf = buf;
       const r = this.#vm.invoke(this.#cb.upstreamData, this.#ctx, this.#ctx.id, buf.length, endStream ? 1 : 0);
       status = this.#checkFail() ?? (r === 0 ? "continue" : "stop");
-      if (status === "continue") this.#upView = undefined;
+      if (status === "continue") this.#releaseUp();
     }
     // Envoy synthesises the upstream close from the write path's end_stream (peer always Unknown).
     if (endStream && !this.#vm.failed) {
@@ -323,7 +332,8 @@ class WasmNetworkFilter implements ReadFilter, StreamHooks {
     const ctx = this.#ctx;
     if (!ctx || this.#closedTcp) return;
     this.#closedTcp = true;
-    this.#releaseViews();
+    this.#releaseDown();
+    this.#releaseUp();
     if (this.#vm.failed) { this.#vm.forget(ctx); return; }
     const cb = this.#cb;
     this.#vm.invoke(cb.downstreamClose, ctx, ctx.id, peer);
@@ -334,23 +344,27 @@ class WasmNetworkFilter implements ReadFilter, StreamHooks {
     this.#vm.forget(ctx);
   }
 
-  #liveView(view: BufferView | undefined, buf: ConnBuffer): BufferView {
-    if (view === undefined || !view.isViewOf(buf)) return new BufferView(buf);
-    view.released = false;
-    return view;
+  #releaseDown(): void {
+    this.#downBuf = undefined;
+    if (this.#downView) this.#downView.released = true;
   }
 
-  #releaseViews(): void {
-    if (this.#downView) this.#downView.released = true;
+  #releaseUp(): void {
+    this.#upBuf = undefined;
     if (this.#upView) this.#upView.released = true;
-    this.#downView = this.#upView = undefined;
   }
 
   // StreamHooks
 
   getBuffer(type: number): AbiBuffer | undefined {
-    if (type === BufferType.DownstreamData) return this.#downView;
-    if (type === BufferType.UpstreamData) return this.#upView;
+    if (type === BufferType.DownstreamData) {
+      const buf = this.#downBuf;
+      return buf === undefined ? undefined : (this.#downView = liveView(this.#downView, buf));
+    }
+    if (type === BufferType.UpstreamData) {
+      const buf = this.#upBuf;
+      return buf === undefined ? undefined : (this.#upView = liveView(this.#upView, buf));
+    }
     return undefined;
   }
 
@@ -367,8 +381,7 @@ class WasmNetworkFilter implements ReadFilter, StreamHooks {
     if (type === StreamType.Upstream) return Status.Unimplemented;
     if (type === StreamType.Downstream) {
       this.#vm.afterCall(() => {
-        if (this.#downView) this.#downView.released = true;
-        this.#downView = undefined;
+        this.#releaseDown();
         this.#fm.continueReadingAfter(this);
       });
     }
@@ -382,6 +395,13 @@ class WasmNetworkFilter implements ReadFilter, StreamHooks {
     }
     return Status.Ok;
   }
+}
+
+/** `view` made live over `buf` again, or a new view when there is none over that buffer. */
+function liveView(view: BufferView | undefined, buf: ConnBuffer): BufferView {
+  if (view === undefined || !view.isViewOf(buf)) return new BufferView(buf);
+  view.released = false;
+  return view;
 }
 
 /** Installed in place of a failed FAIL_CLOSED plugin: closes every new connection. */
