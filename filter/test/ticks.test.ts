@@ -63,6 +63,26 @@ for (const build of BUILDS) {
     tiny.shutdown();
   });
 
+  test(`ticks ${tag}: while reports arrive, the service does its tick's work on them and its timer stays quiet; the heartbeat holds`, async () => {
+    const emu = await start({ doc: { resource: R, flowRules: [{ resource: R, threshold: 1000 }] }, build, extra: { logLevel: "trace" } });
+    const serviceTicks = () => emu.logEntries().filter((l) => l.threadId === 0 && l.line.startsWith("[host->vm] proxy_on_tick")).length;
+    const published = () => Number(emu.metric("sentinel.service.tables_published") ?? 0n);
+    emu.advanceTime(300);
+    const ticks0 = serviceTicks(), pub0 = published();
+    let lastPub = pub0, lastPubAt = emu.nowMs, maxGapMs = 0;
+    for (let t = 0; t < 1000; t += 5) {
+      const c = emu.connect();
+      c.downstreamData("q").upstreamData("a").clientClose();
+      emu.advanceTime(5);
+      if (published() > lastPub) { maxGapMs = Math.max(maxGapMs, emu.nowMs - lastPubAt); lastPub = published(); lastPubAt = emu.nowMs; }
+    }
+    assert.ok(serviceTicks() - ticks0 <= 1, `${serviceTicks() - ticks0} timer ticks of the service in 1 s of reports (10 without)`);
+    assert.ok(published() - pub0 >= 10 && maxGapMs <= 100, `${published() - pub0} publications, longest gap ${maxGapMs} ms`);
+    emu.advanceTime(1000); // no traffic: the timer keeps the heartbeat
+    assert.ok(serviceTicks() - ticks0 >= 5);
+    emu.shutdown();
+  });
+
   test(`ticks ${tag}: the service ticks every 100 ms; a staleAfterMs within its heartbeat is warned about once`, async () => {
     const emu = await start({ doc: { resource: R, staleAfterMs: 120 }, build });
     assert.equal(tickPeriod(emu, 0, "sentinel_service"), 100);

@@ -73,6 +73,8 @@ class ServiceRoot extends RootContext {
   resources: Array<ResourceAgg> = new Array<ResourceAgg>(0);
   readonly vms: VmTable = new VmTable();
   tickMs: u32 = 100;
+  /** When the tick's work last ran (by the timer or by a report arriving when it was due). */
+  lastHousekeepingMs: u64 = 0;
   workerExpiryMs: u32 = 2000;
   version: u64 = 0;
   serviceNonce: u64 = 0;
@@ -205,12 +207,27 @@ class ServiceRoot extends RootContext {
     if (token != this.queueToken) return;
     const now = nowMs();
     this.drain(now);
-    if (this.anyChanged()) this.publish(now);
+    if (now - this.lastHousekeepingMs >= <u64>(this.tickMs / 2)) {
+      // A report woke this thread in the second half of the tick's period: do the tick's work now
+      // and start its period again, so a steady flow of reports (a worker sends one every 20-60 ms)
+      // is not followed by timer wake-ups of its own. Each wake-up costs the thread more than the
+      // work (host/src/runtime/README.md, "Performance"); the heartbeat stays within tickPeriodMs.
+      this.housekeeping(now);
+      this.setTickPeriod(this.tickMs);
+    } else if (this.anyChanged()) {
+      this.publish(now);
+    }
   }
 
   onTick(): void {
     const now = nowMs();
     this.drain(now);
+    this.housekeeping(now);
+  }
+
+  /** The tick's work after a drain: learned rules, breaker words, orphans, then the heartbeat publication. */
+  private housekeeping(now: u64): void {
+    this.lastHousekeepingMs = now;
     const vms = this.vms;
     this.refreshLearnedRules();
     for (let i = 0; i < this.resources.length; i++) {
