@@ -12,15 +12,15 @@ export class RealThreadEnv implements ThreadEnv {
   readonly store: SharedStoreApi;
   private readonly sink: LogSink;
   private readonly route: QueueReadyRoute;
-  // Wall time = wall clock at start + monotonic elapsed: ns resolution without float rounding.
-  // Kept as one offset so a reading costs one BigInt addition.
-  private readonly wallMinusMonoNs: bigint;
-  // The same clock for wallTimeNsInto: the wall clock at start as two u32 halves plus the time since,
-  // from performance.now() (ms as a double: sub-ns rounding for the first days of uptime, a few ns
-  // after 100 days). No BigInt per reading.
+  // Wall time = the wall clock at start as two u32 halves plus the monotonic time since, from
+  // performance.now() (ms as a double: sub-ns rounding for the first days of uptime, a few ns after
+  // 100 days). No BigInt per reading in wallTimeNsInto. Both wall forms are this one clock: built on
+  // two monotonic readings (hrtime and performance.now) they would differ by however long the
+  // thread was preempted between taking the two bases.
   private readonly baseLo: number;
   private readonly baseHi: number;
   private readonly basePerfMs: number;
+  private readonly wallScratch = new Uint32Array(2);
   /** The shared per-component levels (LogLevels' SharedArrayBuffer) and the wasm slot in it. */
   private readonly levels: Int32Array;
   private readonly wasmSlot: number;
@@ -30,10 +30,8 @@ export class RealThreadEnv implements ThreadEnv {
     this.store = store;
     this.sink = sink;
     this.route = route;
-    const monoBaseNs = process.hrtime.bigint();
     this.basePerfMs = performance.now();
     const wallBaseNs = BigInt(Date.now()) * 1_000_000n;
-    this.wallMinusMonoNs = wallBaseNs - monoBaseNs;
     this.baseLo = Number(wallBaseNs & 0xffffffffn);
     this.baseHi = Number(wallBaseNs >> 32n);
     this.levels = new Int32Array(sink.levels.buffer);
@@ -41,7 +39,9 @@ export class RealThreadEnv implements ThreadEnv {
   }
 
   wallTimeNs(): bigint {
-    return process.hrtime.bigint() + this.wallMinusMonoNs;
+    const out = this.wallScratch;
+    this.wallTimeNsInto(out);
+    return (BigInt(out[1]) << 32n) | BigInt(out[0]);
   }
 
   wallTimeNsInto(out: Uint32Array): void {
