@@ -147,14 +147,6 @@ test("schema treats YAML null as unset", () => {
   assert.equal(cfg.clusters[0].connectTimeoutMs, 5000);
 });
 
-test("validating envoy.yaml-sized configs is fast once the protos are loaded", () => {
-  load(baseConfig());
-  const t0 = performance.now();
-  for (let i = 0; i < 20; i++) load(baseConfig());
-  const perConfigMs = (performance.now() - t0) / 20;
-  assert.ok(perConfigMs < 100, `validation took ${perConfigMs.toFixed(1)} ms per config`);
-});
-
 test("the proto Root is loaded once per process and reused", () => {
   const first = protoRoot();
   load(baseConfig());
