@@ -2,9 +2,9 @@
 // each run in their own process, spawned with the pinned Node, talking JSON lines on stdout.
 // Every child is registered so the run can stop all of them by pid on exit or error.
 import { spawn, type ChildProcess } from "node:child_process";
-import net from "node:net";
 import readline from "node:readline";
 import { readdirSync, readFileSync } from "node:fs";
+import { waitLive } from "../../host/test/e2e/net-helpers.ts";
 
 export interface Child {
   readonly name: string;
@@ -77,37 +77,13 @@ export async function stopAll(): Promise<void> {
 // client's thousands of outgoing connections cannot take a port between its pick and the bind.
 export { freePort } from "../../host/test/e2e/net-helpers.ts";
 
-/** Resolves once something accepts TCP connections on host:port. */
-export async function waitForPort(host: string, port: number, timeoutMs: number, child?: Child): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect({ host, port });
-      s.once("connect", () => { s.destroy(); resolve(true); });
-      s.once("error", () => resolve(false));
-    });
-    if (ok) return;
-    if (child && (child.proc.exitCode !== null || child.proc.signalCode !== null)) throw new Error(`${child.name} exited before listening on ${host}:${port}\n${child.tail()}`);
-    if (Date.now() > deadline) throw new Error(`nothing listening on ${host}:${port} after ${timeoutMs} ms${child ? `\n${child.tail()}` : ""}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-/** Polls the admin's GET /ready until 200: Envoy's LIVE, every worker listening. */
-export async function waitForLive(host: string, adminPort: number, timeoutMs: number, child?: Child): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last = "no answer";
-  for (;;) {
-    try {
-      const res = await fetch(`http://${host}:${adminPort}/ready`);
-      last = `${res.status} ${(await res.text()).trim()}`;
-      if (res.status === 200) return;
-    } catch (e) {
-      last = (e as Error).message;
-    }
-    if (child && (child.proc.exitCode !== null || child.proc.signalCode !== null)) throw new Error(`${child.name} exited before it was LIVE\n${child.tail()}`);
-    if (Date.now() > deadline) throw new Error(`${host}:${adminPort}/ready still says "${last}" after ${timeoutMs} ms${child ? `\n${child.tail()}` : ""}`);
-    await new Promise((r) => setTimeout(r, 50));
+/** Waits for a host's admin /ready to say LIVE (every worker listening), or for `child` to exit. */
+export async function waitForLive(adminPort: number, timeoutMs: number, child?: Child): Promise<void> {
+  const exited = () => (child && (child.proc.exitCode !== null || child.proc.signalCode !== null) ? `${child.name} exited before it was LIVE` : undefined);
+  try {
+    await waitLive(adminPort, timeoutMs, exited);
+  } catch (e) {
+    throw new Error(`${(e as Error).message}${child ? `\n${child.tail()}` : ""}`);
   }
 }
 

@@ -2,7 +2,7 @@
 // process per configuration variant), each on ports picked for this run.
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { spawnNode, freePort, waitForPort, waitForLive, type Child } from "./procs.ts";
+import { spawnNode, freePort, waitForLive, type Child } from "./procs.ts";
 import { fetchStats, type StatMap } from "./admin-stats.ts";
 import { describeConfig, writeTempConfig, type HostConfigInfo } from "./host-config.ts";
 import type { UpstreamStats } from "./upstream.ts";
@@ -64,10 +64,9 @@ export async function startHostProc(key: string, label: string, yamlText: string
   const file = writeTempConfig(key, yamlText);
   const info = describeConfig(yamlText, file);
   const child = spawnNode(key, [path.join(REPO_ROOT, "host/src/cli.ts"), "-c", file, "--concurrency", String(concurrency), "-l", "warn"], { cwd: REPO_ROOT });
-  await waitForPort(LOOPBACK, info.adminPort, 30_000, child);
   // The listener port answers as soon as the first worker has bound it; /ready turns 200 (LIVE) only
   // once every worker listens, and with it every worker's listener.<addr>.worker_<k> stats exist.
-  await waitForLive(LOOPBACK, info.adminPort, 30_000, child);
+  await waitForLive(info.adminPort, 30_000, child);
   return {
     key, label, kind: "host", child, pid: child.pid, port: info.listenerPort,
     admin: { host: LOOPBACK, port: info.adminPort }, config: info,

@@ -88,7 +88,7 @@ async function main(): Promise<void> {
     writeFileSync(file, configFor(v, ports));
     const prof = opts.cpuProf ? ["--cpu-prof", "--cpu-prof-interval", "250", `--cpu-prof-dir=${path.join(opts.cpuProf, `${tree.name}-${v}`)}`] : [];
     const child = spawnNode(`${tree.name}/${v}`, [...opts.nodeFlags, ...(opts.treeFlags.get(tree.name) ?? []), ...prof, path.join(tree.dir, "host/src/cli.ts"), "-c", file, "--concurrency", "1", "-l", "warn"], { cwd: tree.dir });
-    await waitForLive("127.0.0.1", ports.adminPort, 30_000, child);
+    await waitForLive(ports.adminPort, 30_000, child);
     targets.push({ key: `${tree.name}/${v}`, child, port: ports.listenerPort, usPerConn: [], connPerSec: [], threads: new Map(), conns: 0 });
   }
   const load = (port: number, durationMs: number) => ({ port, mode: "closed" as const, connections: opts.connections, exchanges: 1, payloadBytes: 64, durationMs, intervalMs: 1000 });

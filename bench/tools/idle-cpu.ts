@@ -40,7 +40,7 @@ async function main(): Promise<void> {
     writeFileSync(file, rewritePorts(readFileSync(path.join(tree.dir, cfg), "utf8"), ports, cfg));
     const key = `${tree.name}/${path.basename(cfg, ".yaml")}`;
     const child = spawnNode(key, [path.join(tree.dir, "host/src/cli.ts"), "-c", file, "--concurrency", String(opts.concurrency), "-l", "warn"], { cwd: tree.dir });
-    await waitForLive("127.0.0.1", ports.adminPort, 30_000, child);
+    await waitForLive(ports.adminPort, 30_000, child);
     targets.push({ key, child, msPerSec: [], threads: new Map() });
   }
   await new Promise((r) => setTimeout(r, 2000)); // start-up work (compilation, first ticks) out of the way

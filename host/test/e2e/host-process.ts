@@ -8,7 +8,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, before } from "node:test";
 import { startEchoUpstream } from "../../src/network/echo-upstream.ts";
-import { freePort } from "./net-helpers.ts";
+import { freePort, waitLive } from "./net-helpers.ts";
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 const CLI = join(REPO_ROOT, "host", "src", "cli.ts");
@@ -58,20 +58,14 @@ export function spawnHost(args: string[]): HostProcess {
   };
 }
 
-/** Polls GET /ready until 200 (or the process exits / time runs out). */
+/** Waits for the host's /ready to say LIVE (or the process to exit / time to run out). */
 export async function waitReady(host: HostProcess, adminPort: number, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (host.proc.exitCode !== null) throw new Error(`host exited with ${host.proc.exitCode}:\n${host.stderr()}`);
-    try {
-      const res = await fetch(`http://127.0.0.1:${adminPort}/ready`);
-      if (res.status === 200) return;
-    } catch {
-      // admin not up yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
+  const exited = () => (host.proc.exitCode !== null ? `host exited with ${host.proc.exitCode}` : undefined);
+  try {
+    await waitLive(adminPort, timeoutMs, exited);
+  } catch (e) {
+    throw new Error(`${(e as Error).message}:\n${host.stderr()}`);
   }
-  throw new Error(`host not ready after ${timeoutMs} ms:\n${host.stderr()}`);
 }
 
 export interface TcpOnlyYaml {

@@ -113,6 +113,29 @@ export async function pollUntil<T>(what: string, fn: () => Promise<T | undefined
 }
 
 /**
+ * Polls GET /ready on 127.0.0.1:adminPort until 200: Envoy's LIVE, every worker listening (the
+ * listener port alone answers once the first worker has bound it). `exited` gives a reason to stop
+ * waiting (the process is gone) or undefined.
+ */
+export async function waitLive(adminPort: number, timeoutMs: number, exited: () => string | undefined = () => undefined): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = "no answer";
+  for (;;) {
+    const gone = exited();
+    if (gone !== undefined) throw new Error(gone);
+    try {
+      const res = await fetch(`http://127.0.0.1:${adminPort}/ready`);
+      last = `${res.status} ${(await res.text()).trim()}`;
+      if (res.status === 200) return;
+    } catch (e) {
+      last = (e as Error).message;
+    }
+    if (Date.now() > deadline) throw new Error(`127.0.0.1:${adminPort}/ready still says "${last}" after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
  * Reads until two reads `gapMs` apart agree on `key` (or `done` holds), and returns the last read;
  * gives up after `maxMs` with the last read. For stats that reach the host in batches (the host's
  * byte counters, a wasm filter's tick-flushed counters): what is still on its way shows as change.
