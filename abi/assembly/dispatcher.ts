@@ -100,16 +100,18 @@ export function proxy_abi_version_0_2_1(): void {}
 
 // ---- context lifecycle ----------------------------------------------------------------------
 
-/** Root callbacks always read the log level again; stream callbacks as the module chose (log.ts). */
-function invalidateLogLevelFor(contextId: u32): void {
-  if (roots.has(contextId)) invalidateLogLevel();
-  else invalidateLogLevelForStream();
+/**
+ * Root callbacks always read the log level again; stream callbacks as the module chose (log.ts).
+ * Takes the context the callback already looked up: no second lookup per connection callback.
+ */
+function invalidateLogLevelFor(ctx: BaseContext | null): void {
+  if (ctx instanceof TcpContext) invalidateLogLevelForStream();
+  else invalidateLogLevel();
 }
 
 export function proxy_on_context_create(contextId: u32, parentContextId: u32): void {
-  if (parentContextId == 0) invalidateLogLevel();
-  else invalidateLogLevelForStream();
   if (parentContextId == 0) {
+    invalidateLogLevel();
     const rootId = readRootId();
     let root: RootContext;
     if (factories.has(rootId)) {
@@ -123,6 +125,7 @@ export function proxy_on_context_create(contextId: u32, parentContextId: u32): v
     roots.set(contextId, root);
     return;
   }
+  invalidateLogLevelForStream();
   if (!roots.has(parentContextId)) {
     log.error("proxy_on_context_create: stream " + contextId.toString() + " has unknown root " + parentContextId.toString());
     return;
@@ -132,24 +135,25 @@ export function proxy_on_context_create(contextId: u32, parentContextId: u32): v
 }
 
 export function proxy_on_done(contextId: u32): u32 {
-  invalidateLogLevelFor(contextId);
   const ctx = anyContext(contextId);
+  invalidateLogLevelFor(ctx);
   if (ctx === null) return 1;
   return ctx.onDone() ? 1 : 0;
 }
 
 export function proxy_on_log(contextId: u32): void {
-  invalidateLogLevelFor(contextId);
   const ctx = anyContext(contextId);
+  invalidateLogLevelFor(ctx);
   if (ctx !== null) ctx.onLog();
 }
 
 export function proxy_on_delete(contextId: u32): void {
-  invalidateLogLevelFor(contextId);
   const ctx = streams.delete(contextId);
   if (ctx !== null) {
+    invalidateLogLevelForStream();
     ctx.onDelete();
   } else if (roots.has(contextId)) {
+    invalidateLogLevel();
     const root = roots.get(contextId);
     roots.delete(contextId);
     root.onDelete();
@@ -262,36 +266,36 @@ export function proxy_on_response_trailers(contextId: u32, numTrailers: u32): u3
 // ---- callouts: delivered to the context that made the call ----------------------------------
 
 export function proxy_on_http_call_response(contextId: u32, token: u32, numHeaders: u32, bodySize: u32, numTrailers: u32): void {
-  invalidateLogLevelFor(contextId);
   const ctx = anyContext(contextId);
+  invalidateLogLevelFor(ctx);
   if (ctx !== null) ctx.onHttpCallResponse(token, numHeaders, bodySize, numTrailers);
   else unknownContext("proxy_on_http_call_response", contextId);
 }
 
 export function proxy_on_grpc_receive_initial_metadata(contextId: u32, token: u32, numHeaders: u32): void {
-  invalidateLogLevelFor(contextId);
   const ctx = anyContext(contextId);
+  invalidateLogLevelFor(ctx);
   if (ctx !== null) ctx.onGrpcReceiveInitialMetadata(token, numHeaders);
   else unknownContext("proxy_on_grpc_receive_initial_metadata", contextId);
 }
 
 export function proxy_on_grpc_receive(contextId: u32, token: u32, messageSize: u32): void {
-  invalidateLogLevelFor(contextId);
   const ctx = anyContext(contextId);
+  invalidateLogLevelFor(ctx);
   if (ctx !== null) ctx.onGrpcReceive(token, messageSize);
   else unknownContext("proxy_on_grpc_receive", contextId);
 }
 
 export function proxy_on_grpc_receive_trailing_metadata(contextId: u32, token: u32, numTrailers: u32): void {
-  invalidateLogLevelFor(contextId);
   const ctx = anyContext(contextId);
+  invalidateLogLevelFor(ctx);
   if (ctx !== null) ctx.onGrpcReceiveTrailingMetadata(token, numTrailers);
   else unknownContext("proxy_on_grpc_receive_trailing_metadata", contextId);
 }
 
 export function proxy_on_grpc_close(contextId: u32, token: u32, statusCode: u32): void {
-  invalidateLogLevelFor(contextId);
   const ctx = anyContext(contextId);
+  invalidateLogLevelFor(ctx);
   if (ctx !== null) ctx.onGrpcClose(token, statusCode);
   else unknownContext("proxy_on_grpc_close", contextId);
 }
