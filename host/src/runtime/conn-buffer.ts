@@ -45,22 +45,21 @@ export class ConnBuffer {
 }
 
 /**
- * The view a stream context gets of a live connection buffer (docs §4.2). Once the filter has
- * continued past it, the view is released: reads see nothing, writes are BadArgument.
+ * The view a stream context gets of a live connection buffer (docs §4.2). Whoever hands it out
+ * stops doing so once the filter has continued past the buffer (the context then sees an empty
+ * buffer that refuses writes); host functions look a view up per call and never keep it.
  */
 export class BufferView implements AbiBuffer {
   readonly #buf: ConnBuffer;
-  released = false;
   constructor(buf: ConnBuffer) { this.#buf = buf; }
 
   isViewOf(buf: ConnBuffer): boolean { return this.#buf === buf; }
 
   bytes(): Uint8Array {
-    return this.released ? EMPTY : this.#buf.bytes();
+    return this.#buf.bytes();
   }
 
   copyFrom(start: number, length: number, data: Uint8Array): number {
-    if (this.released) return Status.BadArgument;
     const size = this.#buf.length;
     if (start === 0) {
       // drain `length` then prepend: (0,0) prepends, (0,size) replaces everything

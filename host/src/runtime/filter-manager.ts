@@ -263,7 +263,7 @@ class WasmNetworkFilter implements ReadFilter, StreamHooks {
   #downBuf: ConnBuffer | undefined;
   #upBuf: ConnBuffer | undefined;
   // The view the host functions get, made only when a module asks for the bytes (many never do)
-  // and kept for the connection's life: host functions look the view up per call and never keep it.
+  // and reused for the connection's life.
   #downView: BufferView | undefined;
   #upView: BufferView | undefined;
   #closedTcp = false;
@@ -306,7 +306,7 @@ class WasmNetworkFilter implements ReadFilter, StreamHooks {
     this.#downBuf = buf;
     const r = this.#vm.invoke(this.#cb.downstreamData, this.#ctx, this.#ctx.id, buf.length, endStream ? 1 : 0);
     const status = this.#checkFail() ?? (r === 0 ? "continue" : "stop");
-    if (status === "continue") this.#releaseDown(); // Envoy drops the buffer pointer on Continue
+    if (status === "continue") this.#downBuf = undefined; // Envoy drops the buffer pointer on Continue
     return status;
   }
 
@@ -319,7 +319,7 @@ class WasmNetworkFilter implements ReadFilter, StreamHooks {
       this.#upBuf = buf;
       const r = this.#vm.invoke(this.#cb.upstreamData, this.#ctx, this.#ctx.id, buf.length, endStream ? 1 : 0);
       status = this.#checkFail() ?? (r === 0 ? "continue" : "stop");
-      if (status === "continue") this.#releaseUp();
+      if (status === "continue") this.#upBuf = undefined;
     }
     // Envoy synthesises the upstream close from the write path's end_stream (peer always Unknown).
     if (endStream && !this.#vm.failed) {
@@ -332,8 +332,7 @@ class WasmNetworkFilter implements ReadFilter, StreamHooks {
     const ctx = this.#ctx;
     if (!ctx || this.#closedTcp) return;
     this.#closedTcp = true;
-    this.#releaseDown();
-    this.#releaseUp();
+    this.#downBuf = this.#upBuf = undefined;
     if (this.#vm.failed) { this.#vm.forget(ctx); return; }
     const cb = this.#cb;
     this.#vm.invoke(cb.downstreamClose, ctx, ctx.id, peer);
@@ -344,15 +343,6 @@ class WasmNetworkFilter implements ReadFilter, StreamHooks {
     this.#vm.forget(ctx);
   }
 
-  #releaseDown(): void {
-    this.#downBuf = undefined;
-    if (this.#downView) this.#downView.released = true;
-  }
-
-  #releaseUp(): void {
-    this.#upBuf = undefined;
-    if (this.#upView) this.#upView.released = true;
-  }
 
   // StreamHooks
 
@@ -381,7 +371,7 @@ class WasmNetworkFilter implements ReadFilter, StreamHooks {
     if (type === StreamType.Upstream) return Status.Unimplemented;
     if (type === StreamType.Downstream) {
       this.#vm.afterCall(() => {
-        this.#releaseDown();
+        this.#downBuf = undefined;
         this.#fm.continueReadingAfter(this);
       });
     }
@@ -397,11 +387,9 @@ class WasmNetworkFilter implements ReadFilter, StreamHooks {
   }
 }
 
-/** `view` made live over `buf` again, or a new view when there is none over that buffer. */
+/** `view` when it is over `buf`, else a new view over it. */
 function liveView(view: BufferView | undefined, buf: ConnBuffer): BufferView {
-  if (view === undefined || !view.isViewOf(buf)) return new BufferView(buf);
-  view.released = false;
-  return view;
+  return view !== undefined && view.isViewOf(buf) ? view : new BufferView(buf);
 }
 
 /** Installed in place of a failed FAIL_CLOSED plugin: closes every new connection. */
