@@ -320,20 +320,21 @@ export class ThreadRuntime implements ThreadRuntimeApi {
     const chain = this.#listeners.get(listenerName);
     if (!chain) throw new Error(`ThreadRuntime.createConnection: no listener named "${listenerName}" on ${this.role} thread ${this.env.threadId}`);
     // The FilterManager only reads the list, so one list serves every connection until an install
-    // changes (a failed VM's policy, a reload): no array per connection.
-    const last = chain.installs;
-    let fresh: WasmFilterInstall[] | undefined;
+    // changes (a failed VM's policy, a reload): copied only then, no array per connection.
+    let filters = chain.installs;
     let n = 0;
     for (const s of chain.slots) {
       const install = this.#install(s);
       if (install === undefined) continue;
-      if (fresh === undefined && (n >= last.length || last[n] !== install)) fresh = last.slice(0, n);
-      if (fresh !== undefined) fresh.push(install);
+      if (filters[n] !== install) {
+        if (filters === chain.installs) filters = filters.slice(0, n);
+        filters[n] = install;
+      }
       n++;
     }
-    if (fresh === undefined && n !== last.length) fresh = last.slice(0, n);
-    if (fresh !== undefined) chain.installs = fresh;
-    return new FilterManager({ transport, filters: chain.installs, tcpProxy: chain.tcp, log: this.#filterLog });
+    if (filters.length !== n) filters = filters.slice(0, n);
+    chain.installs = filters;
+    return new FilterManager({ transport, filters, tcpProxy: chain.tcp, log: this.#filterLog });
   }
 
   deliverQueueReady(vmInstanceId: number, rootContextId: number, token: number): void {

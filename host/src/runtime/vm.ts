@@ -295,11 +295,8 @@ export class Vm implements AbiHost {
     return { root, ok: true, stage: "configure", reason: "" };
   }
 
-  /**
-   * A stream context under a root; calls proxy_on_context_create(id, root). `contextCreate`: that
-   * export as the caller looked it up (exported), else it is looked up here.
-   */
-  createStream(root: Context, hooks: StreamHooks, contextCreate = this.#fns.get("proxy_on_context_create")): Context {
+  /** A stream context under a root; calls proxy_on_context_create(id, root), as the caller looked it up (exported). */
+  createStream(root: Context, hooks: StreamHooks, contextCreate: WasmExport | undefined): Context {
     const ctx = new Context(this, this.#nextContextId++, "stream", root.plugin, root);
     ctx.hooks = hooks;
     this.#contexts.set(ctx.id, ctx);
