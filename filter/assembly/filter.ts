@@ -37,12 +37,13 @@ const P: string = "sentinel_filter: ";
 // @ts-ignore: decorator
 @inline const HEARTBEAT_MS: u64 = 250;
 /**
- * Counts no breaker can trip on (passes, blocks, good completions) wait up to this long for the next
- * report instead of going out every tick: each report wakes the service's (main) thread, and a
- * wake-up costs a thread more than the report's work. A completion a breaker rule counts as bad (an
- * error for an error rule, slow for a slow-ratio rule) is reported on the next tick. Breakers see good completions at most this late: they only
- * matter to a ratio breaker whose window is below minRequestAmount, and the opening then still
- * lands within 100 ms (filter/README.md, "Reports").
+ * Passes, blocks and good completions wait up to this long for the next report instead of going out
+ * every tick: each report wakes the service's (main) thread, and a wake-up costs a thread more than
+ * the report's work. A completion a breaker rule counts as bad (an error for an error rule, slow for
+ * a slow-ratio rule) is reported on the next tick. A good completion can still trip a breaker whose
+ * ratio is already over its threshold (its window below minRequestAmount, or good completions having
+ * left the window, as Sentinel checks on every completion): such a trip comes at most this much
+ * later, within 100 ms with the table read (filter/README.md, "Reports").
  */
 // @ts-ignore: decorator
 @inline const REPORT_DEFER_MS: u64 = 60;
