@@ -16,12 +16,12 @@
 // host-both with every module's tick at 1 s (what the per-time work costs). The first target is the
 // baseline of the paired per-round ratios printed last, unless the tree has a "host" target.
 import path from "node:path";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import YAML from "yaml";
-import { freePort, processCpuMs, spawnNode, threadCpuMs, waitForLive, type Child } from "../lib/procs.ts";
+import { processCpuMs, threadCpuMs, type Child } from "../lib/procs.ts";
 import { REPO_ROOT, startUpstreamProc } from "../lib/targets.ts";
-import { parseFlags, parseTrees, runTool } from "./tool-args.ts";
+import { parseFlags, parseTrees, runTool, startTreeHost } from "./tool-args.ts";
 import { noFilterYaml, rewritePorts, type HostPorts } from "../lib/host-config.ts";
 import { runClient } from "../lib/measure.ts";
 
@@ -83,12 +83,11 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), "host-cpu-ab-"));
   const targets: Target[] = [];
   for (const tree of opts.trees) for (const v of opts.variants) {
-    const ports = { adminPort: await freePort(), listenerPort: await freePort(), upstreamPort: upstream.port };
-    const file = path.join(dir, `${tree.name}-${v}.yaml`);
-    writeFileSync(file, configFor(v, ports));
     const prof = opts.cpuProf ? ["--cpu-prof", "--cpu-prof-interval", "250", `--cpu-prof-dir=${path.join(opts.cpuProf, `${tree.name}-${v}`)}`] : [];
-    const child = spawnNode(`${tree.name}/${v}`, [...opts.nodeFlags, ...(opts.treeFlags.get(tree.name) ?? []), ...prof, path.join(tree.dir, "host/src/cli.ts"), "-c", file, "--concurrency", "1", "-l", "warn"], { cwd: tree.dir });
-    await waitForLive(ports.adminPort, 30_000, child);
+    const { child, ports } = await startTreeHost({
+      key: `${tree.name}/${v}`, tree, file: path.join(dir, `${tree.name}-${v}.yaml`), upstreamPort: upstream.port, concurrency: 1,
+      yamlFor: (p) => configFor(v, p), nodeFlags: [...opts.nodeFlags, ...(opts.treeFlags.get(tree.name) ?? []), ...prof],
+    });
     targets.push({ key: `${tree.name}/${v}`, child, port: ports.listenerPort, usPerConn: [], connPerSec: [], threads: new Map(), conns: 0 });
   }
   const load = (port: number, durationMs: number) => ({ port, mode: "closed" as const, connections: opts.connections, exchanges: 1, payloadBytes: 64, durationMs, intervalMs: 1000 });

@@ -8,11 +8,11 @@
 // A tree (default: this repository) supplies host/src/cli.ts and the build/ the config points at,
 // so two trees compare two builds of the modules.
 import path from "node:path";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { freePort, spawnNode, threadCpuMs, waitForLive, type Child } from "../lib/procs.ts";
+import { threadCpuMs, type Child } from "../lib/procs.ts";
 import { startUpstreamProc } from "../lib/targets.ts";
-import { parseFlags, parseTrees, runTool } from "./tool-args.ts";
+import { parseFlags, parseTrees, runTool, startTreeHost } from "./tool-args.ts";
 import { rewritePorts } from "../lib/host-config.ts";
 
 const USAGE = "usage: node bench/tools/idle-cpu.ts [--configs FILE,...] [--trees name=dir,...] [--seconds N] [--rounds N] [--concurrency N]";
@@ -35,12 +35,11 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), "idle-cpu-"));
   const targets: Target[] = [];
   for (const tree of opts.trees) for (const cfg of opts.configs) {
-    const ports = { adminPort: await freePort(), listenerPort: await freePort(), upstreamPort: upstream.port };
-    const file = path.join(dir, `${tree.name}-${path.basename(cfg)}`);
-    writeFileSync(file, rewritePorts(readFileSync(path.join(tree.dir, cfg), "utf8"), ports, cfg));
     const key = `${tree.name}/${path.basename(cfg, ".yaml")}`;
-    const child = spawnNode(key, [path.join(tree.dir, "host/src/cli.ts"), "-c", file, "--concurrency", String(opts.concurrency), "-l", "warn"], { cwd: tree.dir });
-    await waitForLive(ports.adminPort, 30_000, child);
+    const { child } = await startTreeHost({
+      key, tree, file: path.join(dir, `${tree.name}-${path.basename(cfg)}`), upstreamPort: upstream.port, concurrency: opts.concurrency,
+      yamlFor: (ports) => rewritePorts(readFileSync(path.join(tree.dir, cfg), "utf8"), ports, cfg),
+    });
     targets.push({ key, child, msPerSec: [], threads: new Map() });
   }
   await new Promise((r) => setTimeout(r, 2000)); // start-up work (compilation, first ticks) out of the way

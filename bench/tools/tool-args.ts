@@ -1,8 +1,10 @@
-// What the A/B tools in this folder share: `--key value` flags, source trees to compare, and a
-// main that stops every child process however it ends.
+// What the A/B tools in this folder share: `--key value` flags, source trees to compare, a host of
+// one tree started on fresh ports, and a main that stops every child process however it ends.
 import path from "node:path";
+import { writeFileSync } from "node:fs";
 import { REPO_ROOT } from "../lib/targets.ts";
-import { stopAll } from "../lib/procs.ts";
+import { freePort, spawnNode, stopAll, waitForLive, type Child } from "../lib/procs.ts";
+import type { HostPorts } from "../lib/host-config.ts";
 
 export interface ToolFlags {
   raw: Record<string, string>;
@@ -33,6 +35,22 @@ export function parseTrees(spec: string | undefined, usage: string): Array<{ nam
     if (!name || !dir) throw new Error(`--trees: expected name=dir, got '${s}'\n${usage}`);
     return { name, dir: path.resolve(dir) };
   });
+}
+
+/**
+ * Starts `node <tree>/host/src/cli.ts` on fresh admin and listener ports in front of `upstreamPort`,
+ * with the config `yamlFor(ports)` written to `file`, and waits until it is LIVE.
+ */
+export async function startTreeHost(o: {
+  key: string; tree: { dir: string }; file: string; upstreamPort: number; yamlFor: (ports: HostPorts) => string;
+  concurrency: number; nodeFlags?: string[];
+}): Promise<{ child: Child; ports: HostPorts }> {
+  const ports = { adminPort: await freePort(), listenerPort: await freePort(), upstreamPort: o.upstreamPort };
+  writeFileSync(o.file, o.yamlFor(ports));
+  const child = spawnNode(o.key, [...(o.nodeFlags ?? []), path.join(o.tree.dir, "host/src/cli.ts"), "-c", o.file,
+    "--concurrency", String(o.concurrency), "-l", "warn"], { cwd: o.tree.dir });
+  await waitForLive(ports.adminPort, 30_000, child);
+  return { child, ports };
 }
 
 /** Runs a tool's main: exit 0 when it returns, 1 with its message when it throws; children stopped either way. */
