@@ -42,7 +42,7 @@ function untilNextReport(emu: Emulator, limitMs: number): number {
 for (const build of BUILDS) {
   const tag = `(${build.filter})`;
 
-  test(`reports ${tag}: steady good traffic is reported every third tick, at most 60 ms late, and nothing is lost`, async () => {
+  test(`reports ${tag}: steady good traffic is reported every third tick, at most 60 ms late (sampled every 5 ms), and nothing is lost`, async () => {
     const emu = await start({ doc: { resource: R, flowRules: [{ resource: R, threshold: 1000 }] }, build });
     good(emu, 1);
     emu.advanceTime(200);
