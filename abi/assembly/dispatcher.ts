@@ -11,7 +11,7 @@
 // plugin ("Plugin <name> failed to load" / xDS NACK) right after our explanation.
 import { BaseContext, RootContext, TcpContext } from "./context";
 import { ContextTable } from "./context-table";
-import { FilterStatus } from "./types";
+import { FilterStatus, PeerType } from "./types";
 import { invalidateLogLevel, invalidateLogLevelForStream, log } from "./log";
 import * as host from "./hostcalls";
 
@@ -223,6 +223,22 @@ export function proxy_on_upstream_data(contextId: u32, dataSize: u32, endOfStrea
   invalidateLogLevelForStream();
   const s = streams.get(contextId);
   return s === null ? FilterStatus.Continue : s.onUpstreamData(dataSize, endOfStream != 0);
+}
+
+/**
+ * proxy_on_upstream_data for a module that does not export proxy_on_upstream_connection_close
+ * (exports-l4.ts). Envoy has no upstream close event of its own at L4: it calls the close right
+ * after the data callback whenever the write path carries end_stream, whatever that callback
+ * returned (envoy ew/context.cc Context::onWrite). So end_stream here is that close, delivered
+ * without a second call into the VM.
+ */
+export function proxy_on_upstream_data_and_close(contextId: u32, dataSize: u32, endOfStream: u32): u32 {
+  invalidateLogLevelForStream();
+  const s = streams.get(contextId);
+  if (s === null) return FilterStatus.Continue;
+  const status = s.onUpstreamData(dataSize, endOfStream != 0);
+  if (endOfStream != 0) s.onUpstreamClose(PeerType.Unknown);
+  return status;
 }
 
 export function proxy_on_downstream_connection_close(contextId: u32, peerType: u32): void {

@@ -127,11 +127,12 @@ export const CALLBACKS_0_2_1: Readonly<Record<string, FuncType>> = {
 export const L4_CALLBACKS = [
   "proxy_on_context_create", "proxy_on_vm_start", "proxy_on_configure", "proxy_on_tick", "proxy_on_queue_ready",
   "proxy_on_new_connection", "proxy_on_downstream_data", "proxy_on_upstream_data",
-  "proxy_on_downstream_connection_close", "proxy_on_upstream_connection_close",
+  "proxy_on_downstream_connection_close",
   "proxy_on_done", "proxy_on_delete",
 ] as const;
-// proxy_on_log is optional: cpp-host's ContextBase::onLog calls it only when exported (the Sentinel
-// filter leaves it out; the service exports it).
+// proxy_on_log and proxy_on_upstream_connection_close are optional: cpp-host calls a callback only
+// when it is exported. The Sentinel filter leaves both out (abi/assembly/exports-l4.ts: its
+// proxy_on_upstream_data also delivers the upstream close); the service exports them.
 
 /** Module-level exports Envoy needs or calls, with their types. */
 export const REQUIRED_FUNCTION_EXPORTS: Readonly<Record<string, FuncType>> = {

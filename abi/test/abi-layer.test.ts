@@ -184,3 +184,28 @@ for (const build of ["probe.wasm", "probe.debug.wasm"]) {
     assert.ok(probe(emu, "root-delete").length >= 1);
   });
 }
+
+// The lean entry points of an L4 filter (abi/assembly/exports-l4.ts), through the same host.
+for (const build of ["probe-l4.wasm", "probe-l4.debug.wasm"]) {
+  const codePath = probePath(build);
+  const start = (config: string) => Emulator.create({
+    filters: [{ name: "probe", rootId: "abi_probe", vmId: "abi_vm", codePath, pluginConfiguration: config }],
+    workers: 1, wallClockStartMs: WALL_START_MS,
+  });
+
+  test(`L4 lean exports (${build}): the upstream close arrives with the upstream FIN's data callback; no log callback`, async () => {
+    const emu = await start("");
+    const conn = emu.connect();
+    conn.downstreamData("hello");
+    conn.upstreamData("pong", false);
+    conn.upstreamData("", true);
+    conn.clientClose();
+    const events = emu.logs().filter((l) => l.includes("probe conn ")).map((l) => l.replace(/^.*probe conn \d+ /, ""));
+    assert.deepEqual(events.map((e) => e.split(" ")[0]), [
+      "new", "downstream", "upstream", "upstream", "upstream-close", "downstream-close", "done", "delete"]);
+    assert.ok(events.includes("upstream len=4 eos=0"), events.join("; "));
+    assert.ok(events.includes("upstream len=0 eos=1"), events.join("; "));
+    assert.ok(events.includes("upstream-close peer=0"), events.join("; "));
+    emu.shutdown();
+  });
+}

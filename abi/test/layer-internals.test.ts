@@ -175,3 +175,21 @@ for (const build of ["probe.wasm", "probe.debug.wasm"]) {
     assert.deepEqual(h.probe("vm-start"), [String(new TextEncoder().encode("vm-conf ü").length)]);
   });
 }
+
+test("dispatcher (probe-l4.wasm): the lean L4 entry points deliver the upstream close with end_stream data, once", () => {
+  const h = new MiniHost(load("probe-l4.wasm"));
+  const names = new Set(Object.keys(h.exports));
+  assert.ok(!names.has("proxy_on_upstream_connection_close") && !names.has("proxy_on_log"), [...names].join(" "));
+  h.startRoot(1, "abi_probe", "");
+  const e = h.exports;
+  e.proxy_on_context_create(2, 1);
+  assert.equal(e.proxy_on_new_connection(2), 0);
+  assert.equal(e.proxy_on_upstream_data(2, 4, 0), 0);
+  assert.equal(e.proxy_on_upstream_data(2, 0, 1), 0);
+  e.proxy_on_downstream_connection_close(2, 1);
+  assert.equal(e.proxy_on_done(2), 1);
+  e.proxy_on_delete(2);
+  assert.equal(e.proxy_on_upstream_data(2, 0, 1), 0, "an unknown id answers Continue, no trap");
+  const conn = h.logs.filter((l) => l.message.startsWith("probe conn 2 ")).map((l) => l.message.slice(13));
+  assert.deepEqual(conn.slice(1), ["upstream len=4 eos=0", "upstream len=0 eos=1", "upstream-close peer=0", "downstream-close peer=1", "done", "delete"]);
+});

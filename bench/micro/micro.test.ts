@@ -42,7 +42,8 @@ test("callbacks: three variants, every module counted every connection, host cos
   assert.equal(r.callProfile.hostToVmPerConn.proxy_on_new_connection, 1);
   assert.equal(r.callProfile.hostToVmPerConn.proxy_on_delete, 1);
   assert.equal(r.callProfile.hostToVmPerConn.proxy_on_downstream_data, 2, "the 64 B and the client's FIN");
-  assert.equal(r.callProfile.hostToVmPerConn.proxy_on_upstream_connection_close, 1);
+  assert.equal(r.callProfile.hostToVmPerConn.proxy_on_upstream_data, 2, "the echo and the upstream's FIN");
+  assert.equal(r.callProfile.hostToVmPerConn.proxy_on_upstream_connection_close, undefined, "not exported: the FIN's data callback delivers it");
   assert.equal(r.hostCost.source, "measured");
   assert.ok(r.hostCost.usPerConn > 0 && r.hostCost.connPerSec > 0 && r.hostCost.coresUsed > 0);
   assert.equal(r.summary.hostNsPerConn, Math.round(r.hostCost.usPerConn * 1000));
