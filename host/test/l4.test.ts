@@ -37,6 +37,27 @@ test("L4: callback order for a full stream; ids per VM (root 1, stream 2); upstr
   assert.equal(c.upstreamClosedByHost, true, "tcp_proxy closes the upstream after the downstream went away");
 });
 
+test("L4: a finished connection's filter and stream context serve the next one: a fresh id, nothing of the old connection", async () => {
+  const emu = await emulator("stop_until:10");
+  const vm = emu.runtime(1)!.vmFor("f")!;
+  const first = emu.connect();
+  first.downstreamData("hello"); // held: the filter stops below 10 bytes
+  const ctx = vm.contextById(2);
+  assert.ok(ctx);
+  first.clientClose();
+  assert.equal(vm.contextById(2), undefined, "the old id is gone for good");
+  const second = emu.connect();
+  assert.equal(vm.contextById(3), ctx, "the same context object, under the next id");
+  second.downstreamData("world");
+  assert.deepEqual(callbacks(emu).filter((l) => / 3( |$)/.test(l)), [
+    "cb context_create 3 1", "cb new_connection 3", "cb downstream_data 3 5 0 data=world",
+  ], "the held bytes of connection 2 are not shown to connection 3");
+  second.downstreamData("12345");
+  assert.equal(second.upstreamText(), "world12345");
+  second.clientClose();
+  assert.equal(vm.contextCount, 2, "the VM context and the root: no stream context left behind");
+});
+
 test("L4: downstream data accumulates while the filter stops; the same bytes are shown again", async () => {
   const emu = await emulator("stop_until:10");
   const c = emu.connect();

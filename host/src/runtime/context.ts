@@ -24,7 +24,8 @@ export interface VmInfo {
 }
 
 export class Context implements AbiContext {
-  readonly id: number;
+  /** Fixed for the context's life; a forgotten stream context may be rebound (`rebind`) to a new id. */
+  id: number;
   readonly kind: ContextKind;
   readonly plugin: PluginSpec | undefined;
   readonly root: Context | undefined;
@@ -45,6 +46,13 @@ export class Context implements AbiContext {
     this.kind = kind;
     this.plugin = plugin;
     this.root = root;
+  }
+
+  /** A forgotten stream context made the context of a new stream: fresh id, state as constructed. */
+  rebind(id: number): void {
+    this.id = id;
+    this.deleted = false;
+    this.hooks = undefined;
   }
 
   get rootContextId(): number {

@@ -23,10 +23,33 @@ interface ReadFilter {
 
 /** How one configured wasm filter is installed on a new connection (decided by the ThreadRuntime). */
 export type WasmFilterInstall =
-  | { kind: "wasm"; vm: Vm; root: Context; plugin: PluginSpec; failOpen: boolean; callbacks: NetworkCallbacks }
+  | WasmInstall
   /** The VM failed earlier and the policy is FAIL_CLOSED: a dummy that closes every connection. */
   | { kind: "fail-closed"; plugin: PluginSpec };
 // (FAIL_OPEN after a failure, or a root that failed to start on this worker: the filter is not installed.)
+
+/** A running plugin's root on one VM, as every connection of a listener installs it. */
+export interface WasmInstall {
+  kind: "wasm";
+  vm: Vm;
+  root: Context;
+  plugin: PluginSpec;
+  failOpen: boolean;
+  callbacks: NetworkCallbacks;
+  /**
+   * Filters of finished connections, ready for the next one: a connection's filter and stream
+   * context are reused rather than allocated (what Envoy's C++ objects cost malloc, these cost the
+   * JS heap a scavenge later). Per install, so a reloaded VM never sees another VM's contexts.
+   */
+  readonly pool: WasmNetworkFilter[];
+}
+
+/** Enough for the connections that close between two new ones; more are left to the GC. */
+const MAX_POOLED_FILTERS = 1024;
+
+export function wasmInstall(vm: Vm, root: Context, plugin: PluginSpec, failOpen: boolean): WasmInstall {
+  return { kind: "wasm", vm, root, plugin, failOpen, callbacks: networkCallbacks(vm), pool: [] };
+}
 
 /** The L4 callbacks a VM exports, looked up once per install instead of by name on every call. */
 export interface NetworkCallbacks {
@@ -101,7 +124,8 @@ export class FilterManager implements ConnectionHandler {
     for (let i = 0; i < filters.length; i++) {
       const f = filters[i];
       if (f.kind === "wasm") {
-        const filter = new WasmNetworkFilter(this, f.vm, f.root, f.failOpen, f.callbacks);
+        const filter = f.pool.pop() ?? new WasmNetworkFilter(f);
+        filter.attach(this);
         this.#wasm[w++] = filter;
         this.#entries[i] = { filter, initialized: false };
       } else {
@@ -110,6 +134,13 @@ export class FilterManager implements ConnectionHandler {
     }
     this.#tcp = new TcpProxyFilter(this, opts.tcpProxy);
     this.#entries[filters.length] = { filter: this.#tcp, initialized: false };
+  }
+
+  /** A connection that is already closed: what a pooled filter points at, so a late call does nothing. */
+  static closed(): FilterManager {
+    const fm = new FilterManager({ transport: NO_TRANSPORT, filters: [], tcpProxy: { kind: "tcp_proxy", statPrefix: "", cluster: "" } });
+    fm.#state = "closed";
+    return fm;
   }
 
   get filterState(): Map<string, Uint8Array> {
@@ -168,6 +199,8 @@ export class FilterManager implements ConnectionHandler {
     const peer = local ? PeerType.Local : PeerType.Remote;
     for (const w of this.#wasm) w.onDownstreamClose(peer);
     this.#tcp.downstreamClosed();
+    // Nothing reaches a closed connection's filters any more (every entry point checks the state).
+    for (const w of this.#wasm) w.release();
     this.#onFinished?.();
   }
 
@@ -252,12 +285,16 @@ function formatAddress(a: SocketAddress): string {
  * context's StreamHooks (methods, not closures: one object per connection instead of six).
  */
 class WasmNetworkFilter implements ReadFilter, StreamHooks {
-  readonly #fm: FilterManager;
+  readonly #install: WasmInstall;
   readonly #vm: Vm;
   readonly #root: Context;
   readonly #failOpen: boolean;
   readonly #cb: NetworkCallbacks;
+  #fm: FilterManager = DETACHED;
+  /** The connection's stream context once created (on_context_create ran). */
   #ctx: Context | undefined;
+  /** The context object kept from an earlier connection, rebound to a fresh id by the next one. */
+  #spareCtx: Context | undefined;
   #streamFailed = false;
   /** Each direction's buffer while the module may read it (undefined once it continued past it). */
   #downBuf: ConnBuffer | undefined;
@@ -268,12 +305,32 @@ class WasmNetworkFilter implements ReadFilter, StreamHooks {
   #upView: BufferView | undefined;
   #closedTcp = false;
 
-  constructor(fm: FilterManager, vm: Vm, root: Context, failOpen: boolean, callbacks: NetworkCallbacks) {
+  constructor(install: WasmInstall) {
+    this.#install = install;
+    this.#vm = install.vm;
+    this.#root = install.root;
+    this.#failOpen = install.failOpen;
+    this.#cb = install.callbacks;
+  }
+
+  attach(fm: FilterManager): void {
     this.#fm = fm;
-    this.#vm = vm;
-    this.#root = root;
-    this.#failOpen = failOpen;
-    this.#cb = callbacks;
+  }
+
+  /**
+   * The connection is over: back to the install's pool, in the state of a new filter. Only a
+   * context the VM has forgotten (on_delete done, or the VM failed) is kept for reuse.
+   */
+  release(): void {
+    const ctx = this.#ctx;
+    this.#fm = DETACHED;
+    this.#ctx = undefined;
+    this.#spareCtx = ctx !== undefined && ctx.deleted ? ctx : undefined;
+    this.#streamFailed = false;
+    this.#downBuf = this.#upBuf = undefined;
+    this.#downView = this.#upView = undefined;
+    this.#closedTcp = false;
+    if (!this.#vm.failed && this.#install.pool.length < MAX_POOLED_FILTERS) this.#install.pool.push(this);
   }
 
   /** cpp-host CHECK_FAIL: fail-open continues; fail-closed closes the connection (once) and stops. */
@@ -290,7 +347,8 @@ class WasmNetworkFilter implements ReadFilter, StreamHooks {
   onNewConnection(): FilterStatus {
     const failed = this.#checkFail();
     if (failed) return failed;
-    this.#ctx = this.#vm.createStream(this.#root, this, this.#cb.contextCreate);
+    this.#ctx = this.#vm.createStream(this.#root, this, this.#cb.contextCreate, this.#spareCtx);
+    this.#spareCtx = undefined;
     const afterCreate = this.#checkFail();
     if (afterCreate) return afterCreate;
     if (this.#cb.newConnection === undefined) return "continue";
@@ -392,6 +450,12 @@ function liveView(view: BufferView | undefined, buf: ConnBuffer): BufferView {
   return view !== undefined && view.isViewOf(buf) ? view : new BufferView(buf);
 }
 
+const NO_ADDRESS: SocketAddress = { address: "0.0.0.0", port: 0 };
+const NO_TRANSPORT: Transport = {
+  connectionId: 0n, source: NO_ADDRESS, destination: NO_ADDRESS,
+  connectUpstream() {}, writeUpstream() {}, writeDownstream() {}, closeDownstream() {}, closeUpstream() {}, readDisable() {},
+};
+
 /** Installed in place of a failed FAIL_CLOSED plugin: closes every new connection. */
 class FailClosedFilter implements ReadFilter {
   readonly #fm: FilterManager;
@@ -461,3 +525,6 @@ class TcpProxyFilter implements ReadFilter {
     }
   }
 }
+
+// Last: it constructs the classes above.
+const DETACHED = FilterManager.closed();

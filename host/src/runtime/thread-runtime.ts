@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import { LogLevel, type ConnectionHandler, type HostConfig, type ListenerSpec, type PluginSpec, type TcpProxySpec, type ThreadEnv, type ThreadRuntimeApi, type Transport } from "../contracts.ts";
 import type { Context } from "./context.ts";
-import { FilterManager, networkCallbacks, type WasmFilterInstall } from "./filter-manager.ts";
+import { FilterManager, wasmInstall, type WasmFilterInstall, type WasmInstall } from "./filter-manager.ts";
 import { Vm } from "./vm.ts";
 import { loadWasmModule, WasmLoadError, type LoadedModule } from "./wasm-module.ts";
 
@@ -47,7 +47,7 @@ interface PluginSlot {
   /** Monotonic ms of the last (re)load of this plugin's VM on this thread (Envoy last_load). */
   lastLoadMs: number;
   /** The install handed to every connection while vm and root stay the same (one object, not one per connection). */
-  installed?: WasmFilterInstall & { kind: "wasm" };
+  installed?: WasmInstall;
 }
 
 interface ListenerChain {
@@ -274,13 +274,13 @@ export class ThreadRuntime implements ThreadRuntimeApi {
     if (slot.vm && !slot.vm.failed && slot.root) {
       const cached = slot.installed;
       if (cached && cached.vm === slot.vm && cached.root === slot.root) return cached;
-      return (slot.installed = { kind: "wasm", vm: slot.vm, root: slot.root, plugin: slot.plugin, failOpen: slot.failOpen, callbacks: networkCallbacks(slot.vm) });
+      return (slot.installed = wasmInstall(slot.vm, slot.root, slot.plugin, slot.failOpen));
     }
     if (!slot.vm?.failed) return undefined; // the root did not start on this thread: silently skipped
     if (slot.policy === "FAIL_OPEN") return undefined;
     // Envoy maybeReloadHandleIfNeeded: at most one load per backoff interval since the last load.
     if (slot.policy === "FAIL_RELOAD" && this.#nowMs() - slot.lastLoadMs >= this.#reloadBackoffMs && this.#reload(slot)) {
-      return { kind: "wasm", vm: slot.vm!, root: slot.root!, plugin: slot.plugin, failOpen: slot.failOpen, callbacks: networkCallbacks(slot.vm!) };
+      return wasmInstall(slot.vm!, slot.root!, slot.plugin, slot.failOpen);
     }
     return { kind: "fail-closed", plugin: slot.plugin };
   }

@@ -295,9 +295,20 @@ export class Vm implements AbiHost {
     return { root, ok: true, stage: "configure", reason: "" };
   }
 
-  /** A stream context under a root; calls proxy_on_context_create(id, root), as the caller looked it up (exported). */
-  createStream(root: Context, hooks: StreamHooks, contextCreate: WasmExport | undefined): Context {
-    const ctx = new Context(this, this.#nextContextId++, "stream", root.plugin, root);
+  /**
+   * A stream context under a root; calls proxy_on_context_create(id, root), as the caller looked it
+   * up (exported). `reuse`: a stream context of this root that this VM has forgotten, given the new
+   * id instead of allocating another (ids are still never reused).
+   */
+  createStream(root: Context, hooks: StreamHooks, contextCreate: WasmExport | undefined, reuse?: Context): Context {
+    const id = this.#nextContextId++;
+    let ctx: Context;
+    if (reuse !== undefined && reuse.deleted && reuse.root === root && !this.#contexts.has(reuse.id)) {
+      ctx = reuse;
+      ctx.rebind(id);
+    } else {
+      ctx = new Context(this, id, "stream", root.plugin, root);
+    }
     ctx.hooks = hooks;
     this.#contexts.set(ctx.id, ctx);
     this.invoke(contextCreate, ctx, ctx.id, root.id);
