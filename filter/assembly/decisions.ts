@@ -79,7 +79,9 @@ export class DecisionView {
         if (!res.breakers(k, this.brk)) continue;
         const idx = this.brk.ruleIndex();
         if (idx >= <u32>breakers.length) continue;
-        unchecked(breakers[idx]).adopt(<u32>this.brk.state(), this.brk.stateEpoch(), this.brk.nextRetryMs());
+        const b = unchecked(breakers[idx]);
+        b.adopt(<u32>this.brk.state(), this.brk.stateEpoch(), this.brk.nextRetryMs());
+        b.windowBad = this.brk.windowBad();
       }
       break;
     }

@@ -13,7 +13,7 @@ import {
   blockTypeName, blockMessage, formatNumber, quote,
 } from "../../sentinel/assembly/index";
 import { resourceHash } from "../../shared-schema/assembly/index";
-import { SLOW_REQUEST_RATIO } from "../../sentinel/assembly/rules/circuitbreaker";
+import { ERROR_COUNT, SLOW_REQUEST_RATIO } from "../../sentinel/assembly/rules/circuitbreaker";
 import * as S from "./stats";
 import {
   decodeFilterConfig, FilterConfig, RT_FIRST_BYTE, FALLBACK_FAIL_OPEN, FALLBACK_FAIL_CLOSED,
@@ -40,13 +40,22 @@ const P: string = "sentinel_filter: ";
  * Passes, blocks and good completions wait up to this long for the next report instead of going out
  * every tick: each report wakes the service's (main) thread, and a wake-up costs a thread more than
  * the report's work. A completion a breaker rule counts as bad (an error for an error rule, slow for
- * a slow-ratio rule) is reported on the next tick. A good completion can still trip a breaker whose
- * ratio is already over its threshold (its window below minRequestAmount, or good completions having
- * left the window, as Sentinel checks on every completion): such a trip comes at most this much
- * later, within 100 ms with the table read (filter/README.md, "Reports").
+ * a slow-ratio rule) is reported on the next tick. 80 ms: below the service's 100 ms heartbeat,
+ * which a report arriving in the second half of the heartbeat's period replaces (a report every
+ * 100 ms would race the heartbeat's timer and wake the thread twice).
  */
 // @ts-ignore: decorator
-@inline const REPORT_DEFER_MS: u64 = 60;
+@inline const REPORT_DEFER_MS: u64 = 80;
+/**
+ * The wait while a good completion could trip a breaker: a ratio breaker (SlowRequestRatio,
+ * ErrorRatio) whose window, in the latest table, holds a bad completion, or that is not Closed. Its
+ * ratio may already be over the threshold (the window below minRequestAmount, or good completions
+ * about to leave it), and Sentinel checks on every completion, so good ones count too: such a trip
+ * comes at most this much later, within 100 ms with the table read (filter/README.md, "Reports").
+ * A window without bad completions cannot trip on good ones, and the first bad one is urgent.
+ */
+// @ts-ignore: decorator
+@inline const REPORT_DEFER_ARMED_MS: u64 = 60;
 /**
  * Tick period while the worker is quiet (no open connection, nothing to report, no tokens or slots
  * held): heartbeats and table reads only. Each timer wake-up costs the worker thread whether or not
@@ -184,7 +193,7 @@ export class FilterRoot extends RootContext {
       if (rule.resource != R) continue;
       reportLen = gcd(reportLen, <u64>(rule.statIntervalMs / rule.effectiveBucketCount));
       const word = new BreakerWord(breakerKey(R, nb), breakerFingerprint(rule));
-      breakers[nb] = new BreakerState(word, rule.probeNum, <u64>rule.retryTimeoutMs, rule.maxAllowedRtMs, rule.strategy == SLOW_REQUEST_RATIO);
+      breakers[nb] = new BreakerState(word, rule.probeNum, <u64>rule.retryTimeoutMs, rule.maxAllowedRtMs, rule.strategy == SLOW_REQUEST_RATIO, rule.strategy != ERROR_COUNT);
       nb++;
     }
     this.flows = flows;
@@ -447,6 +456,16 @@ export class FilterRoot extends RootContext {
       this.idleTickMs.toString() + " ms: healthy tables may be taken for stale (raise staleAfterMs or lower the service's tickPeriodMs)");
   }
 
+  /** Whether a good completion could trip one of this resource's breakers (see REPORT_DEFER_ARMED_MS). */
+  private goodCompletionsMayTrip(): bool {
+    const breakers = this.breakers;
+    for (let i = 0; i < breakers.length; i++) {
+      const b = unchecked(breakers[i]);
+      if (b.ratio && (b.state != CB_CLOSED || b.windowBad > 0)) return true;
+    }
+    return false;
+  }
+
   /** Nothing since the last report and nothing held that other workers could use. */
   private quiet(): bool {
     if (this.openConnections != 0 || this.counts!.dirty || this.stale) return false;
@@ -509,9 +528,10 @@ export class FilterRoot extends RootContext {
     if (!counts.dirty) {
       if (now - this.lastReportMs < HEARTBEAT_MS) return;
     } else if (!flush && !counts.urgent) {
-      // Deferred while the tick after this one is still within REPORT_DEFER_MS of the last report.
+      // Deferred while the tick after this one is still within the deferral of the last report.
       const next = now + <u64>this.cfg.tickPeriodMs;
-      if (next - this.lastReportMs <= REPORT_DEFER_MS && counts.holdsUntil(next)) return;
+      const defer = this.goodCompletionsMayTrip() ? REPORT_DEFER_ARMED_MS : REPORT_DEFER_MS;
+      if (next - this.lastReportMs <= defer && counts.holdsUntil(next)) return;
     }
     if (this.queueToken == 0) {
       this.queueToken = resolveSharedQueue("", REPORTS_QUEUE);

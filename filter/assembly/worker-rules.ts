@@ -125,19 +125,24 @@ export class BreakerState {
   readonly retryTimeoutMs: u64;
   readonly maxAllowedRtMs: u64;
   readonly slowStrategy: bool;
+  /** SlowRequestRatio or ErrorRatio: good completions count in its ratio (ErrorCount: they never matter). */
+  readonly ratio: bool;
   state: u32 = CB_CLOSED;
+  /** Bad completions in its window process-wide, as of the latest decision table. */
+  windowBad: u64 = 0;
   epoch: u32 = 0;
   nextRetryMs: u64 = 0;
   /** Set by tryPass when this call won Open -> HalfOpen (its connection is the probe). */
   probeStarted: bool = false;
   readonly last: Transition = new Transition();
 
-  constructor(word: BreakerWord, probeNum: u64, retryTimeoutMs: u64, maxAllowedRtMs: u64, slowStrategy: bool) {
+  constructor(word: BreakerWord, probeNum: u64, retryTimeoutMs: u64, maxAllowedRtMs: u64, slowStrategy: bool, ratio: bool) {
     this.word = word;
     this.probeNum = probeNum;
     this.retryTimeoutMs = retryTimeoutMs;
     this.maxAllowedRtMs = maxAllowedRtMs;
     this.slowStrategy = slowStrategy;
+    this.ratio = ratio;
   }
 
   /** Adopts a state seen in the decision table or the word, if it is not older than the cached one. */
