@@ -303,7 +303,8 @@ export class Vm implements AbiHost {
   createStream(root: Context, hooks: StreamHooks, contextCreate: WasmExport | undefined, reuse?: Context): Context {
     const id = this.#nextContextId++;
     let ctx: Context;
-    if (reuse !== undefined && reuse.deleted && reuse.root === root && !this.#contexts.has(reuse.id)) {
+    // `deleted`: forget() ran, so the VM no longer knows its old id.
+    if (reuse !== undefined && reuse.deleted && reuse.root === root) {
       ctx = reuse;
       ctx.rebind(id);
     } else {
