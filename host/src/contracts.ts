@@ -125,9 +125,14 @@ export interface ThreadEnv {
   wallTimeNsInto?(out: Uint32Array): void;
   /** WASI clock 1 and timer scheduling (monotonic). */
   monotonicNs(): bigint;
-  /** One-shot timer on this thread; returns a handle for cancelTimer. */
+  /** One-shot timer on this thread; returns a handle for cancelTimer / restartTimer. */
   setTimer(delayMs: number, fn: () => void): unknown;
   cancelTimer(handle: unknown): void;
+  /**
+   * Arms a timer again, whether pending or already fired (not cancelled), for its delay counted
+   * from now, with the same callback: a tick re-armed with an unchanged period costs no new timer.
+   */
+  restartTimer(handle: unknown): void;
   /** Post proxy_on_queue_ready(token) to the owner's thread: always asynchronous, one per enqueue. */
   postQueueReady(owner: QueueOwner, token: number): void;
   /** The `wasm` component's current level (LogLevel number). */

@@ -74,7 +74,7 @@ test("start-up: a restricted call is logged at error with Envoy's wording; allow
   const logs: { level: number; line: string }[] = [];
   const env = {
     threadId: 1, store: SharedStore.create({ bytes: 1 << 16 }), wallTimeNs: () => 0n, monotonicNs: () => 0n,
-    setTimer: () => 0, cancelTimer: () => {}, postQueueReady: () => {}, wasmLogLevel: () => 0,
+    setTimer: () => 0, cancelTimer: () => {}, restartTimer: () => {}, postQueueReady: () => {}, wasmLogLevel: () => 0,
     emitLog: (level: number, _c: string, line: string) => { logs.push({ level, line }); },
   };
   const { pluginSpec, DEFAULT_CLUSTER } = await import("../src/runtime/emulator.ts");

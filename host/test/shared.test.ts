@@ -79,6 +79,25 @@ test("timers: a period of 0 disables the tick; a new period set inside on_tick a
   assert.equal(ticks(), 3, "period 0 set in the third tick stops the timer");
 });
 
+test("timers: setting the same period again re-arms the tick from now, as Envoy does; ticks then keep that period", async () => {
+  const emu = await Emulator.create({
+    filters: [{ name: "f", rootId: "r", codePath: testModule("lifecycle"), pluginConfiguration: "tick:100 tick_from_stream:100" }],
+  });
+  const ticks = () => emu.logEntries().filter((e) => e.threadId === 1 && e.line.endsWith("cb tick 1")).length;
+  emu.advanceTime(60);
+  emu.connect(); // its stream context sets the root's period to 100 again
+  emu.advanceTime(40);
+  assert.equal(ticks(), 0, "not at 100: the timer was re-armed at 60");
+  emu.advanceTime(59);
+  assert.equal(ticks(), 0);
+  emu.advanceTime(1);
+  assert.equal(ticks(), 1, "at 160");
+  emu.advanceTime(100);
+  assert.equal(ticks(), 2, "at 260");
+  emu.advanceTime(1000);
+  assert.equal(ticks(), 12);
+});
+
 test("lifecycle stats: wasm.<runtime>.created counts every VM (base, canaries, clones), .active the live ones", async () => {
   const emu = await peers(2);
   // main: a base VM per vm_key (2) + a canary per plugin key (2, destroyed) + the singleton (1); workers: one filter VM each (2)

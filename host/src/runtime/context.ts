@@ -35,7 +35,10 @@ export class Context implements AbiContext {
   pluginConfigVisible = false;
   // Root-only timer state (docs §6).
   tickPeriodMs = 0;
+  /** The timer of the latest arm (kept after it fires, to be restarted), its period, and whether it is armed now. */
   tickTimer: unknown = undefined;
+  tickTimerMs = 0;
+  tickTimerPending = false;
   /** Root only: on_done returned 0, waiting for proxy_done(). */
   pendingDone = false;
   deleted = false;

@@ -35,7 +35,7 @@ export interface EmulatorOptions {
 
 export interface LogEntry { threadId: number; level: number; component: string; line: string }
 
-interface Timer { id: number; due: number; fn: () => void; cancelled: boolean }
+interface Timer { id: number; due: number; delayMs: number; fn: () => void; cancelled: boolean }
 
 const MAX_DRAIN_STEPS = 100_000;
 const enc = new TextEncoder();
@@ -125,11 +125,19 @@ export class Emulator {
       wallTimeNs: () => BigInt(this.#wallStart + this.#now) * 1_000_000n,
       monotonicNs: () => BigInt(this.#now) * 1_000_000n,
       setTimer: (delayMs, fn) => {
-        const t: Timer = { id: ++this.#timerSeq, due: this.#now + Math.max(0, delayMs), fn, cancelled: false };
+        const t: Timer = { id: ++this.#timerSeq, due: this.#now + Math.max(0, delayMs), delayMs: Math.max(0, delayMs), fn, cancelled: false };
         this.#timers.push(t);
         return t;
       },
       cancelTimer: (h) => { (h as Timer).cancelled = true; },
+      restartTimer: (h) => {
+        // Pending or fired, it runs again delayMs from now (ordered as a new timer, like setTimer).
+        const t = h as Timer;
+        t.id = ++this.#timerSeq;
+        t.due = this.#now + t.delayMs;
+        t.cancelled = false;
+        if (!this.#timers.includes(t)) this.#timers.push(t); // a fired timer may not be swept out yet
+      },
       postQueueReady: (owner: QueueOwner, token: number) => {
         this.#pending.push(() => this.runtime(owner.threadId)?.deliverQueueReady(owner.vmInstanceId, owner.rootContextId, token));
       },

@@ -361,21 +361,33 @@ export class Vm implements AbiHost {
     const root = this.#contexts.get(ctx.rootContextId);
     if (!root || root.kind !== "root") return Status.Ok;
     root.tickPeriodMs = periodMs;
-    this.#stopTimer(root);
+    // Envoy re-arms the tick timer from now, also for an unchanged period.
     if (periodMs > 0) this.#armTimer(root);
+    else this.#stopTimer(root);
     return Status.Ok;
   }
 
+  /**
+   * Arms the root's tick timer for tickPeriodMs from now. The timer of an earlier arm with the same
+   * period is restarted (pending or fired) rather than replaced: a service re-arming on every
+   * report and a worker re-arming after every tick cost no new timer each.
+   */
   #armTimer(root: Context): void {
+    if (root.tickTimer !== undefined && root.tickTimerMs === root.tickPeriodMs) {
+      root.tickTimerPending = true;
+      this.env.restartTimer(root.tickTimer);
+      return;
+    }
+    this.#stopTimer(root);
+    root.tickTimerMs = root.tickPeriodMs;
+    root.tickTimerPending = true;
     root.tickTimer = this.env.setTimer(root.tickPeriodMs, () => {
-      root.tickTimer = undefined;
+      root.tickTimerPending = false;
       if (this.failed || this.#destroyed || root.deleted || !this.has("proxy_on_tick")) return;
       this.call("proxy_on_tick", root, root.id);
-      // Re-armed after on_tick returns, with whatever period is current then (Envoy tickHandler).
-      if (!this.failed && !root.deleted && root.tickPeriodMs > 0) {
-        this.#stopTimer(root);
-        this.#armTimer(root);
-      }
+      // Re-armed after on_tick returns, with whatever period is current then (Envoy tickHandler),
+      // unless on_tick itself set a period (which armed it already).
+      if (!this.failed && !root.deleted && root.tickPeriodMs > 0 && !root.tickTimerPending) this.#armTimer(root);
     });
   }
 
@@ -383,6 +395,7 @@ export class Vm implements AbiHost {
     if (ctx.tickTimer !== undefined) {
       this.env.cancelTimer(ctx.tickTimer);
       ctx.tickTimer = undefined;
+      ctx.tickTimerPending = false;
     }
   }
 
