@@ -97,7 +97,7 @@ test("envoy.yaml is the main scenario: sentinel_tcp -> wasm -> tcp_proxy -> echo
   const svc = cfg.wasmServices[0];
   assert.equal(svc.rootId, "sentinel_service");
   assert.equal(svc.codePath, path.join(repoRoot, "build/service.wasm"));
-  assert.equal(new TextDecoder().decode(svc.pluginConfiguration), "{}");
+  assert.deepEqual(JSON.parse(new TextDecoder().decode(svc.pluginConfiguration)), { tickPeriodMs: 250 }, "no rules of its own; a 250 ms heartbeat");
   assert.deepEqual(cfg.admin, { address: "127.0.0.1", port: 9901 });
   assert.equal(cfg.useAllDefaultTags, false);
 });

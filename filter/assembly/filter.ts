@@ -37,15 +37,16 @@ const P: string = "sentinel_filter: ";
 // @ts-ignore: decorator
 @inline const HEARTBEAT_MS: u64 = 250;
 /**
- * Passes, blocks and good completions wait up to this long for the next report instead of going out
- * every tick: each report wakes the service's (main) thread, and a wake-up costs a thread more than
- * the report's work. A completion a breaker rule counts as bad (an error for an error rule, slow for
- * a slow-ratio rule) is reported on the next tick. 80 ms: below the service's 100 ms heartbeat,
- * which a report arriving in the second half of the heartbeat's period replaces (a report every
- * 100 ms would race the heartbeat's timer and wake the thread twice).
+ * Passes, blocks and good completions wait for the next report instead of going out every tick:
+ * each report wakes the service's (main) thread, and a wake-up costs a thread more than the
+ * report's work. They wait up to the service's publication period (from its table) less one tick,
+ * so each report arrives before the service's heartbeat timer and replaces it (a report arriving in
+ * the heartbeat's second half does its work and restarts it): 80 ms with the service's default
+ * 100 ms. At most REPORT_DEFER_MAX_MS, at least REPORT_DEFER_ARMED_MS. A completion a breaker rule
+ * counts as bad (an error for an error rule, slow for a slow-ratio rule) is reported on the next tick.
  */
 // @ts-ignore: decorator
-@inline const REPORT_DEFER_MS: u64 = 80;
+@inline const REPORT_DEFER_MAX_MS: u64 = 200;
 /**
  * The wait while a good completion could trip a breaker: a ratio breaker (SlowRequestRatio,
  * ErrorRatio) whose window, in the latest table, holds a bad completion, or that is not Closed. Its
@@ -456,6 +457,15 @@ export class FilterRoot extends RootContext {
       this.idleTickMs.toString() + " ms: healthy tables may be taken for stale (raise staleAfterMs or lower the service's tickPeriodMs)");
   }
 
+  /** How long counts no breaker can trip on may wait for a report (see REPORT_DEFER_MAX_MS). */
+  private quietDeferMs(): u64 {
+    const publish = <u64>this.view!.publishIntervalMs;
+    const tick = <u64>this.cfg.tickPeriodMs;
+    if (publish <= tick + REPORT_DEFER_ARMED_MS) return REPORT_DEFER_ARMED_MS; // also: no table seen yet
+    const defer = publish - tick;
+    return defer > REPORT_DEFER_MAX_MS ? REPORT_DEFER_MAX_MS : defer;
+  }
+
   /** Whether a good completion could trip one of this resource's breakers (see REPORT_DEFER_ARMED_MS). */
   private goodCompletionsMayTrip(): bool {
     const breakers = this.breakers;
@@ -530,7 +540,7 @@ export class FilterRoot extends RootContext {
     } else if (!flush && !counts.urgent) {
       // Deferred while the tick after this one is still within the deferral of the last report.
       const next = now + <u64>this.cfg.tickPeriodMs;
-      const defer = this.goodCompletionsMayTrip() ? REPORT_DEFER_ARMED_MS : REPORT_DEFER_MS;
+      const defer = this.goodCompletionsMayTrip() ? REPORT_DEFER_ARMED_MS : this.quietDeferMs();
       if (next - this.lastReportMs <= defer && counts.holdsUntil(next)) return;
     }
     if (this.queueToken == 0) {

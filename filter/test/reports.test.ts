@@ -87,6 +87,21 @@ for (const build of BUILDS) {
     emu.shutdown();
   });
 
+  test(`reports ${tag}: with the service's heartbeat at 250 ms, good traffic is reported every 200 ms and the service's timer stays quiet`, async () => {
+    const emu = await start({ doc: { resource: R, flowRules: [{ resource: R, threshold: 1000 }] }, build, serviceDoc: { resource: R, flowRules: [{ resource: R, threshold: 1000 }], tickPeriodMs: 250 }, extra: { logLevel: "trace" } });
+    const serviceTicks = () => emu.logEntries().filter((l) => l.threadId === 0 && l.line.startsWith("[host->vm] proxy_on_tick")).length;
+    good(emu, 1);
+    emu.advanceTime(500);
+    const ticks0 = serviceTicks();
+    const { sent, maxLagMs, passed } = steadyTraffic(emu);
+    assert.ok(sent >= 4 && sent <= 6, `${sent} reports in 1 s of traffic`);
+    assert.ok(maxLagMs <= 205, `a pass reached the service ${maxLagMs} ms after it happened`);
+    assert.ok(serviceTicks() - ticks0 <= 1, `${serviceTicks() - ticks0} timer ticks of the service in 1 s of reports (4 without)`);
+    emu.advanceTime(250);
+    assert.equal(servicePasses(emu), passed, "conservation: every pass arrives");
+    emu.shutdown();
+  });
+
   test(`reports ${tag}: an ErrorCount breaker's errors do not make good completions urgent`, async () => {
     const rule = { resource: R, strategy: "ErrorCount", threshold: 100, statIntervalMs: 10_000, retryTimeoutMs: 1000 };
     const emu = await start({ doc: { resource: R, circuitBreakerRules: [rule] }, build });
