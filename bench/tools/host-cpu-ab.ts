@@ -9,7 +9,7 @@
 //
 // A "tree" is a directory with host/src/cli.ts (e.g. `git archive <rev> host package.json | tar -x -C
 // /tmp/before` plus symlinks to node_modules and build). Variants: host (no wasm), host-empty (the
-// filter with only its resource name, no service), host-both (envoy-configs/envoy.yaml with its flow
+// filter with only its resource name, no service), host-both (the tree's own envoy-configs/envoy.yaml with its flow
 // and isolation thresholds raised so no connection is blocked: a blocked connection is not a
 // completed one and would inflate CPU per connection), host-noop (bench/micro's do-nothing filter
 // module: the host's own cost of running a wasm filter), and "-slowtick" forms of host-empty and
@@ -41,10 +41,11 @@ function parseArgs(argv: string[]) {
     treeFlags: new Map(trees.map((t) => [t.name, (o[`node-flags-${t.name}`] ?? "").split(" ").filter(Boolean)])) };
 }
 
-function configFor(variant: string, ports: HostPorts): string {
+/** The variant's config, from the tree's own envoy.yaml: each tree runs with the configuration it ships. */
+function configFor(variant: string, ports: HostPorts, treeDir: string): string {
   if (variant === "host") return noFilterYaml(ports);
   const src = "envoy-configs/envoy.yaml";
-  const doc = YAML.parse(rewritePorts(readFileSync(path.join(REPO_ROOT, src), "utf8"), ports, src));
+  const doc = YAML.parse(rewritePorts(readFileSync(path.join(treeDir, src), "utf8"), ports, src));
   for (const l of doc.static_resources.listeners) for (const fc of l.filter_chains) for (const f of fc.filters) {
     const conf = f.typed_config?.config?.configuration;
     if (f.name !== "envoy.filters.network.wasm" || typeof conf?.value !== "string") continue;
@@ -86,7 +87,7 @@ async function main(): Promise<void> {
     const prof = opts.cpuProf ? ["--cpu-prof", "--cpu-prof-interval", "250", `--cpu-prof-dir=${path.join(opts.cpuProf, `${tree.name}-${v}`)}`] : [];
     const { child, ports } = await startTreeHost({
       key: `${tree.name}/${v}`, tree, file: path.join(dir, `${tree.name}-${v}.yaml`), upstreamPort: upstream.port, concurrency: 1,
-      yamlFor: (p) => configFor(v, p), nodeFlags: [...opts.nodeFlags, ...(opts.treeFlags.get(tree.name) ?? []), ...prof],
+      yamlFor: (p) => configFor(v, p, tree.dir), nodeFlags: [...opts.nodeFlags, ...(opts.treeFlags.get(tree.name) ?? []), ...prof],
     });
     targets.push({ key: `${tree.name}/${v}`, child, port: ports.listenerPort, usPerConn: [], connPerSec: [], threads: new Map(), conns: 0 });
   }
