@@ -7,8 +7,8 @@
 //   node bench/tools/host-cpu-ab.ts --trees before=/tmp/before,after=. [--variants host,host-empty,host-both]
 //        [--rounds 6] [--ms 2500] [--connections 32] [--cpu-prof DIR]
 //
-// A "tree" is a directory with host/src/cli.ts (e.g. `git archive <rev> host package.json | tar -x -C
-// /tmp/before` plus symlinks to node_modules and build). Variants: host (no wasm), host-empty (the
+// A "tree" is a directory with host/src/cli.ts and envoy-configs/envoy.yaml (e.g. `git archive <rev> |
+// tar -x -C /tmp/before`, a symlink to node_modules, and `node scripts/build.mjs` there). Variants: host (no wasm), host-empty (the
 // filter with only its resource name, no service), host-both (the tree's own envoy-configs/envoy.yaml with its flow
 // and isolation thresholds raised so no connection is blocked: a blocked connection is not a
 // completed one and would inflate CPU per connection), host-noop (bench/micro's do-nothing filter
