@@ -1,6 +1,7 @@
 // When a worker reports: every report wakes the service's (main) thread, so counts no breaker can
-// trip on wait up to 80 ms (every fourth 20 ms tick), while a bad completion (error, or slow for a
-// breaker rule) goes out on the next tick. While a good completion could trip a ratio breaker (its
+// trip on wait up to the service's heartbeat less one tick (80 ms, every fourth 20 ms tick, with its
+// default 100 ms; at most 200 ms), while a bad completion (error, or slow for a breaker rule) goes
+// out on the next tick. While a good completion could trip a ratio breaker (its
 // window holds a bad one), good ones wait at most 60 ms. Breakers still open within 100 ms, even
 // the one case a good completion trips: a ratio breaker whose window just reached minRequestAmount.
 import { test } from "node:test";
