@@ -147,6 +147,9 @@ class ServiceRoot extends RootContext {
       a = new ResourceAgg(name, this.cfg);
     }
     a.define();
+    // Its breakers' states as the words in shared data hold them, before anything is published
+    // (a resource first seen in a report arrives mid-drain, after the drain read the others').
+    a.syncWords();
     this.resources.push(a);
     return a;
   }
@@ -225,14 +228,17 @@ class ServiceRoot extends RootContext {
     this.housekeeping(now);
   }
 
-  /** The tick's work after a drain: learned rules, breaker words, orphans, then the heartbeat publication. */
+  /**
+   * The tick's work right after a drain: learned rules, orphans, then the heartbeat publication. The
+   * drain has just read the breaker words (re-read after any change it makes; a resource is synced
+   * when it is added or its learned rules change), so they are not read a second time here.
+   */
   private housekeeping(now: u64): void {
     this.lastHousekeepingMs = now;
     const vms = this.vms;
     this.refreshLearnedRules();
     for (let i = 0; i < this.resources.length; i++) {
       const a = this.resources[i];
-      a.syncWords();
       a.reclaimOrphanProbes(now, <u64>this.workerExpiryMs, vms.active, vms.workerId, vms.lastReportMs);
       a.reclaimOrphanSlots(now, <u64>this.workerExpiryMs, vms.active, vms.workerId, vms.lastReportMs);
     }
