@@ -1,5 +1,6 @@
 // Reading the service's DecisionTable from shared data on each tick: verify a new version once,
-// then copy out the few numbers connections need (staleness, worker count, breaker states). The
+// then copy out the few numbers the filter needs (staleness, publication period, worker count,
+// breaker states and their windows' bad counts). The
 // bytes are read zero-copy through bounds-checked readers; nothing is kept past the tick.
 import { getSharedData } from "../../abi/assembly";
 import {

@@ -88,7 +88,7 @@ for (const build of BUILDS) {
     emu.shutdown();
   });
 
-  test(`reports ${tag}: with the service's heartbeat at 250 ms, good traffic is reported every 200 ms and the service's timer stays quiet`, async () => {
+  test(`reports ${tag}: with the service's heartbeat at 250 ms, good traffic is reported every 200 ms and the service's timer fires at most once a second (4 times without)`, async () => {
     const emu = await start({ doc: { resource: R, flowRules: [{ resource: R, threshold: 1000 }] }, build, serviceDoc: { resource: R, flowRules: [{ resource: R, threshold: 1000 }], tickPeriodMs: 250 }, extra: { logLevel: "trace" } });
     const serviceTicks = () => emu.logEntries().filter((l) => l.threadId === 0 && l.line.startsWith("[host->vm] proxy_on_tick")).length;
     good(emu, 1);

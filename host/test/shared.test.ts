@@ -64,11 +64,14 @@ test("timers: one tick per period per root per VM; the first one a period after 
   assert.equal(lines(emu, 0, "tick ").length, 0, "the canary is gone and the service did not ask for ticks");
 });
 
+/** One worker running the lifecycle module with `config`, and a count of its root's ticks so far. */
+async function ticking(config: string): Promise<{ emu: Emulator; ticks: () => number }> {
+  const emu = await Emulator.create({ filters: [{ name: "f", rootId: "r", codePath: testModule("lifecycle"), pluginConfiguration: config }] });
+  return { emu, ticks: () => emu.logEntries().filter((e) => e.threadId === 1 && e.line.endsWith("cb tick 1")).length };
+}
+
 test("timers: a period of 0 disables the tick; a new period set inside on_tick applies to the next one", async () => {
-  const emu = await Emulator.create({
-    filters: [{ name: "f", rootId: "r", codePath: testModule("lifecycle"), pluginConfiguration: "tick:100 tick_change_to:30 tick_stop_after:3" }],
-  });
-  const ticks = () => emu.logEntries().filter((e) => e.threadId === 1 && e.line.endsWith("cb tick 1")).length;
+  const { emu, ticks } = await ticking("tick:100 tick_change_to:30 tick_stop_after:3");
   emu.advanceTime(100);
   assert.equal(ticks(), 1);
   emu.advanceTime(30);
@@ -80,10 +83,7 @@ test("timers: a period of 0 disables the tick; a new period set inside on_tick a
 });
 
 test("timers: setting the same period again re-arms the tick from now, as Envoy does; ticks then keep that period", async () => {
-  const emu = await Emulator.create({
-    filters: [{ name: "f", rootId: "r", codePath: testModule("lifecycle"), pluginConfiguration: "tick:100 tick_from_stream:100" }],
-  });
-  const ticks = () => emu.logEntries().filter((e) => e.threadId === 1 && e.line.endsWith("cb tick 1")).length;
+  const { emu, ticks } = await ticking("tick:100 tick_from_stream:100");
   emu.advanceTime(60);
   emu.connect(); // its stream context sets the root's period to 100 again
   emu.advanceTime(40);

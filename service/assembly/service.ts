@@ -212,7 +212,7 @@ class ServiceRoot extends RootContext {
     this.drain(now);
     if (now - this.lastHousekeepingMs >= <u64>(this.tickMs / 2)) {
       // A report woke this thread in the second half of the tick's period: do the tick's work now
-      // and start its period again, so a steady flow of reports (a worker sends one every 20-60 ms)
+      // and start its period again, so a steady flow of reports (a worker sends one every 20-200 ms, up to this period less its own tick)
       // is not followed by timer wake-ups of its own. Each wake-up costs the thread more than the
       // work (host/src/runtime/README.md, "Performance"); the heartbeat stays within tickPeriodMs.
       this.housekeeping(now);
