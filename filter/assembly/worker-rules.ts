@@ -55,12 +55,24 @@ export class FlowState {
     return w > 65536 ? 65536 : <u32>w;
   }
 
+  /**
+   * Tokens expected until the current bucket ends, at the previous bucket's rate (0 after an idle
+   * bucket: a burst's own rate so far is too short a sample to lease a whole bucket on).
+   */
+  ahead(nowMs: u64): u32 {
+    const len = <u64>this.ledger.bucketLenMs;
+    const end = this.leaseBucket + len;
+    const left = end > nowMs ? end - nowMs : 0;
+    const n = (<u64>this.prevAttempts * left + len - 1) / len;
+    return n > 65536 ? 65536 : <u32>n;
+  }
+
   /** True when a token is (or could be made) available; takes a lease when the hand is empty. */
   acquire(nowMs: u64): bool {
     this.roll(nowMs);
     this.attempts++;
     if (this.used < this.leased) return true;
-    const g = this.ledger.lease(nowMs, this.want(nowMs), LEASE_SHARE_DIVISOR);
+    const g = this.ledger.lease(nowMs, this.want(nowMs), LEASE_SHARE_DIVISOR, this.ahead(nowMs));
     this.leased += g;
     return this.used < this.leased;
   }

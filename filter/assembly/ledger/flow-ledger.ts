@@ -2,7 +2,8 @@
 //
 //   offset  0  u32 magic "SNFL"        12  u32 intervalMs (the rule's window I)
 //           4  u32 n (buckets)         16  u32 allowed = floor(threshold)
-//           8  u32 bucketLenMs L       20  u32 reserved
+//           8  u32 bucketLenMs L       20  u32 fullSeq (bucket number, start / L, of the latest
+//                                               bucket in which a lease found the window full; 0: never)
 //          24  u64 starts[n]  (bucket start ms; 0xFFFF..FF = never written)
 //   24 + 8n    u32 counts[n]  (tokens granted in that bucket, minus tokens given back)
 //
@@ -16,6 +17,14 @@
 // Invariant: for every window, admitted <= sum(counts) <= allowed. A lease is refused for a bucket
 // older than the newest one in the ledger (a worker whose CAS lost a race across a bucket boundary),
 // so a grant can never be added behind a later window's back.
+//
+// Lease size. A lease is about one tick of the worker's demand, and at most a quarter of the room
+// left, so that tokens one worker holds and does not use (they come back only when its bucket
+// ends) cost the window little. While the window has not been full for a whole window's length
+// (fullSeq), a worker instead takes the rest of the bucket's expected demand in one lease when that
+// is within the quarter: one lease per bucket instead of one per tick while the limit is far away.
+// What that can cost: in the first bucket that fills after such a quiet spell, the window ending with
+// it may admit less than the threshold by the part of those leases their holders did not use.
 import { readLedger, writeLedger, LedgerRead, MAX_CAS_ATTEMPTS } from "./cas";
 import { WasmResult } from "../../../abi/assembly";
 
@@ -117,26 +126,48 @@ export class FlowLedger {
 
   @inline bucketStartOf(nowMs: u64): u64 { return nowMs - nowMs % <u64>this.bucketLenMs; }
 
+  @inline private get fullSeq(): u32 { return load<u32>(this.base, 20); }
+
+  /** True when the window was full less than a window's length ago (wrapping bucket numbers). */
+  @inline private recentlyFull(seq: u32): bool { const f = this.fullSeq; return f != 0 && seq - f <= this.n; }
+
+  /**
+   * Marks the window full in bucket `seq`, once per bucket (one CAS attempt: whoever else wrote
+   * first may have marked it already, and the next refusal tries again).
+   */
+  private markFull(seq: u32): void {
+    if (this.fullSeq == seq) return;
+    store<u32>(this.base, seq == 0 ? 1 : seq, 20);
+    const s = writeLedger(this.key, this.buf, this.read.cas);
+    if (s == WasmResult.CasMismatch) this.stats.casConflicts++;
+    else if (s != WasmResult.Ok) this.stats.failures++;
+  }
+
   /**
    * Grants up to `want` tokens for the bucket containing nowMs, never more than `shareDivisor`-th of
    * what the window still has (at least 1), so one worker cannot take the whole remainder in one
-   * batch. Returns the grant (0: window full, late, or failure — see stats).
+   * batch. `ahead` is what the caller expects to need until the bucket ends: granted in one lease
+   * when it is within that share and the window has not been full for a window's length (see the
+   * file's header). Returns the grant (0: window full, late, or failure — see stats).
    */
-  lease(nowMs: u64, want: u32, shareDivisor: u32): u32 {
+  lease(nowMs: u64, want: u32, shareDivisor: u32, ahead: u32 = 0): u32 {
     if (want == 0 || this.allowed == 0) return 0;
     const cur = this.bucketStartOf(nowMs);
-    const idx = <u32>((nowMs / <u64>this.bucketLenMs) % <u64>this.n);
+    const num = nowMs / <u64>this.bucketLenMs;
+    const idx = <u32>(num % <u64>this.n);
+    const seq = <u32>num; // wraps: only differences of recent bucket numbers are used
     for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
       if (!this.load()) { this.stats.failures++; return 0; }
       if (this.newestStart() > cur) { this.stats.lateRefusals++; return 0; }
       if (this.startAt(idx) != cur) { this.setStart(idx, cur); this.setCount(idx, 0); }
       const sum = this.windowSum(cur);
       this.lastWindowSum = sum > <u64>u32.MAX_VALUE ? u32.MAX_VALUE : <u32>sum;
-      if (sum >= <u64>this.allowed) return 0;
+      if (sum >= <u64>this.allowed) { this.markFull(seq); return 0; }
       const room = <u32>(<u64>this.allowed - sum);
       let cap = shareDivisor > 1 ? room / shareDivisor : room;
       if (cap == 0) cap = 1;
       let grant = want < cap ? want : cap;
+      if (ahead > grant && ahead <= cap && !this.recentlyFull(seq)) grant = ahead;
       if (grant > room) grant = room;
       this.setCount(idx, this.countAt(idx) + grant);
       const s = writeLedger(this.key, this.buf, this.read.cas);
