@@ -42,6 +42,8 @@ export class Context implements AbiContext {
   /** Root only: on_done returned 0, waiting for proxy_done(). */
   pendingDone = false;
   deleted = false;
+  /** The next stream context in its StreamTable slot (the table's own link; nothing else reads it). */
+  nextInSlot: Context | undefined = undefined;
 
   constructor(vm: VmInfo, id: number, kind: ContextKind, plugin?: PluginSpec, root?: Context) {
     this.vm = vm;

@@ -90,11 +90,6 @@ export interface FilterManagerOptions {
   log?: (level: number, line: string) => void;
 }
 
-interface Entry { filter: ReadFilter; initialized: boolean }
-
-/** The wasm filters of a connection without any (shared: never written). */
-const NO_WASM: WasmNetworkFilter[] = [];
-
 export class FilterManager implements ConnectionHandler {
   readonly transport: Transport;
   readonly readBuffer = new ConnBuffer();
@@ -102,8 +97,10 @@ export class FilterManager implements ConnectionHandler {
   readEndStream = false;
   /** Filter state set through proxy_set_property (Envoy keys it "wasm.<name>"); made on first use. */
   #filterState: Map<string, Uint8Array> | undefined;
-  #entries: Entry[];
-  #wasm: WasmNetworkFilter[];
+  /** The read filters in order, tcp_proxy last (the wasm ones are write filters too). */
+  #filters: ReadFilter[];
+  /** Filters are initialised lazily and in order: the first #initialized ones have been. */
+  #initialized = 0;
   #tcp: TcpProxyFilter;
   #state: "open" | "closing" | "closed" = "open";
   #readDisabled = 0;
@@ -114,26 +111,22 @@ export class FilterManager implements ConnectionHandler {
     this.transport = opts.transport;
     this.#onFinished = opts.onFinished;
     this.log = opts.log ?? (() => {});
-    // Arrays of their final length: a push onto [] reserves room for 17 elements, per connection.
-    const filters = opts.filters;
-    let wasmCount = 0;
-    for (const f of filters) if (f.kind === "wasm") wasmCount++;
-    this.#wasm = wasmCount === 0 ? NO_WASM : new Array<WasmNetworkFilter>(wasmCount);
-    this.#entries = new Array<Entry>(filters.length + 1);
-    let w = 0;
-    for (let i = 0; i < filters.length; i++) {
-      const f = filters[i];
+    // One array of its final length per connection (a push onto [] reserves room for 17 elements).
+    const installs = opts.filters;
+    const filters = new Array<ReadFilter>(installs.length + 1);
+    for (let i = 0; i < installs.length; i++) {
+      const f = installs[i];
       if (f.kind === "wasm") {
         const filter = f.pool.pop() ?? new WasmNetworkFilter(f);
         filter.attach(this);
-        this.#wasm[w++] = filter;
-        this.#entries[i] = { filter, initialized: false };
+        filters[i] = filter;
       } else {
-        this.#entries[i] = { filter: new FailClosedFilter(this), initialized: false };
+        filters[i] = new FailClosedFilter(this);
       }
     }
     this.#tcp = new TcpProxyFilter(this, opts.tcpProxy);
-    this.#entries[filters.length] = { filter: this.#tcp, initialized: false };
+    filters[installs.length] = this.#tcp;
+    this.#filters = filters;
   }
 
   /** A connection that is already closed: what a pooled filter points at, so a late call does nothing. */
@@ -179,9 +172,12 @@ export class FilterManager implements ConnectionHandler {
   onUpstreamData(chunk: Uint8Array, endStream: boolean): void {
     if (this.#state === "closed") return;
     this.writeBuffer.add(chunk);
-    // Write filters run in reverse order (Envoy adds them at the front).
-    for (let i = this.#wasm.length - 1; i >= 0; i--) {
-      if (this.#wasm[i].onWrite(this.writeBuffer, endStream) === "stop") return;
+    // Write filters (the wasm ones) run in reverse order (Envoy adds them at the front).
+    const filters = this.#filters;
+    for (let i = filters.length - 2; i >= 0; i--) {
+      const f = filters[i];
+      if (!(f instanceof WasmNetworkFilter)) continue;
+      if (f.onWrite(this.writeBuffer, endStream) === "stop") return;
       if (this.#state === "closed") return;
     }
     const data = this.writeBuffer.take();
@@ -197,10 +193,18 @@ export class FilterManager implements ConnectionHandler {
     if (this.#state === "closed") return;
     this.#state = "closed";
     const peer = local ? PeerType.Local : PeerType.Remote;
-    for (const w of this.#wasm) w.onDownstreamClose(peer);
+    const filters = this.#filters;
+    const last = filters.length - 1; // tcp_proxy
+    for (let i = 0; i < last; i++) {
+      const f = filters[i];
+      if (f instanceof WasmNetworkFilter) f.onDownstreamClose(peer);
+    }
     this.#tcp.downstreamClosed();
     // Nothing reaches a closed connection's filters any more (every entry point checks the state).
-    for (const w of this.#wasm) w.release();
+    for (let i = 0; i < last; i++) {
+      const f = filters[i];
+      if (f instanceof WasmNetworkFilter) f.release();
+    }
     this.#onFinished?.();
   }
 
@@ -209,23 +213,23 @@ export class FilterManager implements ConnectionHandler {
 
   /** Envoy FilterManagerImpl::onContinueReading: resume after entry `from` (-1: from the top). */
   #continueReading(from: number): void {
-    for (let i = from + 1; i < this.#entries.length; i++) {
+    const filters = this.#filters;
+    for (let i = from + 1; i < filters.length; i++) {
       if (this.#state !== "open") return;
-      const e = this.#entries[i];
-      if (!e.initialized) {
-        e.initialized = true;
-        if (e.filter.onNewConnection() === "stop" || this.#state !== "open") return;
+      const f = filters[i];
+      if (i >= this.#initialized) {
+        this.#initialized = i + 1;
+        if (f.onNewConnection() === "stop" || this.#state !== "open") return;
       }
       if (this.readBuffer.length > 0 || this.readEndStream) {
-        if (e.filter.onData(this.readBuffer, this.readEndStream) === "stop" || this.#state !== "open") return;
+        if (f.onData(this.readBuffer, this.readEndStream) === "stop" || this.#state !== "open") return;
       }
     }
   }
 
   continueReadingAfter(filter: ReadFilter): void {
     if (this.#state !== "open" || this.#readDisabled > 0) return;
-    const idx = this.#entries.findIndex((e) => e.filter === filter);
-    this.#continueReading(idx);
+    this.#continueReading(this.#filters.indexOf(filter));
   }
 
   readDisable(disable: boolean): void {

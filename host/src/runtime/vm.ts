@@ -5,6 +5,7 @@ import { LogLevel, MetricKind, Status, type PluginSpec, type ThreadEnv } from ".
 import { INIT_ALLOWED, MALLOC_ALLOWED } from "../abi/index.ts";
 import type { AbiContext, AbiHost, VmMetrics } from "../abi/types.ts";
 import { Context, type StreamHooks } from "./context.ts";
+import { StreamTable } from "./stream-table.ts";
 import type { LoadedModule } from "./wasm-module.ts";
 
 export interface VmOptions {
@@ -50,7 +51,9 @@ export class Vm implements AbiHost {
   #fns = new Map<string, WasmExport>();
   #memory: WebAssembly.Memory | undefined;
   #allowed: ReadonlySet<string> | null = null;
+  /** The VM context (id 0) and the roots; the stream contexts, one per connection, are in #streams. */
   #contexts = new Map<number, Context>();
+  #streams = new StreamTable();
   #nextContextId = 1;
   #stack: Context[] = [];
   #effectiveId = 0;
@@ -311,7 +314,7 @@ export class Vm implements AbiHost {
       ctx = new Context(this, id, "stream", root.plugin, root);
     }
     ctx.hooks = hooks;
-    this.#contexts.set(ctx.id, ctx);
+    this.#streams.add(ctx);
     this.invoke(contextCreate, ctx, ctx.id, root.id);
     return ctx;
   }
@@ -319,18 +322,22 @@ export class Vm implements AbiHost {
   /** Drops a context after on_delete (ids are never reused). */
   forget(ctx: Context): void {
     ctx.deleted = true;
+    if (ctx.kind === "stream") {
+      this.#streams.delete(ctx);
+      return;
+    }
     this.#stopTimer(ctx);
     this.#contexts.delete(ctx.id);
   }
 
   contextById(id: number): AbiContext | undefined {
-    return this.#contexts.get(id);
+    return this.#contexts.get(id) ?? this.#streams.get(id);
   }
 
   current(): AbiContext {
     const top = this.#stack[this.#stack.length - 1] ?? this.vmContext;
     if (this.#effectiveId !== 0) {
-      const eff = this.#contexts.get(this.#effectiveId);
+      const eff = this.contextById(this.#effectiveId);
       if (eff) return eff;
     }
     return top;
@@ -341,7 +348,7 @@ export class Vm implements AbiHost {
   }
 
   get contextCount(): number {
-    return this.#contexts.size;
+    return this.#contexts.size + this.#streams.size;
   }
 
   roots(): Context[] {
