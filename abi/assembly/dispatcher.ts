@@ -20,10 +20,25 @@ export type RootContextFactory = (contextId: u32) => RootContext;
 const factories = new Map<string, RootContextFactory>();
 const registeredNames: string[] = [];
 
-// Roots are few: a Map. Per-connection lookups go through ContextTable (open addressing, no
-// allocation per connection once it has grown to the peak of live connections).
-const roots = new Map<u32, RootContext>();
+// Roots are few (one per plugin on the VM): a list scanned in order, cheaper than hashing, and a
+// stream's on_context_create looks its root up once per connection. Streams go through
+// ContextTable (open addressing, no allocation per connection once it has grown to the peak of
+// live connections).
+const roots: RootContext[] = [];
 const streams = new ContextTable(256);
+
+function rootById(id: u32): RootContext | null {
+  for (let i = 0, n = roots.length; i < n; i++) {
+    const r = unchecked(roots[i]);
+    if (r.id == id) return r;
+  }
+  return null;
+}
+
+function removeRoot(root: RootContext): void {
+  const i = roots.indexOf(root);
+  if (i >= 0) roots.splice(i, 1);
+}
 
 /**
  * Registers the factory for root contexts of plugins whose root_id is `rootId` ("" allowed).
@@ -36,7 +51,7 @@ export function registerRootContext(rootId: string, factory: RootContextFactory)
 
 /** Live root / stream context counts, for tests and leak checks. */
 export function liveRootContexts(): i32 {
-  return roots.size;
+  return roots.length;
 }
 
 export function liveStreamContexts(): i32 {
@@ -89,8 +104,7 @@ function unknownContext(callback: string, id: u32): void {
 function anyContext(id: u32): BaseContext | null {
   const s = streams.get(id);
   if (s !== null) return s;
-  if (roots.has(id)) return roots.get(id);
-  return null;
+  return rootById(id);
 }
 
 // ---- integration ----------------------------------------------------------------------------
@@ -122,15 +136,18 @@ export function proxy_on_context_create(contextId: u32, parentContextId: u32): v
       root = new UnregisteredRootContext(contextId);
     }
     root.rootId = rootId;
-    roots.set(contextId, root);
+    const old = rootById(contextId);
+    if (old !== null) removeRoot(old);
+    roots.push(root);
     return;
   }
   invalidateLogLevelForStream();
-  if (!roots.has(parentContextId)) {
+  const parent = rootById(parentContextId);
+  if (parent === null) {
     log.error("proxy_on_context_create: stream " + contextId.toString() + " has unknown root " + parentContextId.toString());
     return;
   }
-  const stream = roots.get(parentContextId).createStreamContext(contextId);
+  const stream = parent.createStreamContext(contextId);
   if (stream !== null) streams.set(contextId, stream);
 }
 
@@ -152,10 +169,11 @@ export function proxy_on_delete(contextId: u32): void {
   if (ctx !== null) {
     invalidateLogLevelForStream();
     ctx.onDelete();
-  } else if (roots.has(contextId)) {
+  } else {
+    const root = rootById(contextId);
+    if (root === null) return;
     invalidateLogLevel();
-    const root = roots.get(contextId);
-    roots.delete(contextId);
+    removeRoot(root);
     root.onDelete();
   }
 }
@@ -164,22 +182,22 @@ export function proxy_on_delete(contextId: u32): void {
 
 export function proxy_on_vm_start(rootContextId: u32, vmConfigSize: u32): u32 {
   invalidateLogLevel();
-  if (!roots.has(rootContextId)) {
+  const root = rootById(rootContextId);
+  if (root === null) {
     unknownContext("proxy_on_vm_start", rootContextId);
     return 0;
   }
-  const root = roots.get(rootContextId);
   root.vmConfigSize = vmConfigSize;
   return root.onVmStart(vmConfigSize) ? 1 : 0;
 }
 
 export function proxy_on_configure(rootContextId: u32, pluginConfigSize: u32): u32 {
   invalidateLogLevel();
-  if (!roots.has(rootContextId)) {
+  const root = rootById(rootContextId);
+  if (root === null) {
     unknownContext("proxy_on_configure", rootContextId);
     return 0;
   }
-  const root = roots.get(rootContextId);
   root.pluginConfigSize = pluginConfigSize;
   const ok = root.onConfigure(pluginConfigSize);
   // Envoy's plugin configuration exists only during on_configure; stop handing out its size.
@@ -189,19 +207,22 @@ export function proxy_on_configure(rootContextId: u32, pluginConfigSize: u32): u
 
 export function proxy_on_tick(rootContextId: u32): void {
   invalidateLogLevel();
-  if (roots.has(rootContextId)) roots.get(rootContextId).onTick();
+  const root = rootById(rootContextId);
+  if (root !== null) root.onTick();
   else unknownContext("proxy_on_tick", rootContextId);
 }
 
 export function proxy_on_queue_ready(rootContextId: u32, token: u32): void {
   invalidateLogLevel();
-  if (roots.has(rootContextId)) roots.get(rootContextId).onQueueReady(token);
+  const root = rootById(rootContextId);
+  if (root !== null) root.onQueueReady(token);
   else unknownContext("proxy_on_queue_ready", rootContextId);
 }
 
 export function proxy_on_foreign_function(rootContextId: u32, functionId: u32, argumentsSize: u32): void {
   invalidateLogLevel();
-  if (roots.has(rootContextId)) roots.get(rootContextId).onForeignFunction(functionId, argumentsSize);
+  const root = rootById(rootContextId);
+  if (root !== null) root.onForeignFunction(functionId, argumentsSize);
   else unknownContext("proxy_on_foreign_function", rootContextId);
 }
 
