@@ -5,7 +5,7 @@
 // /proc/<pid>/stat), and the per-thread split (worker, main, V8 platform threads = GC/compilers).
 //
 //   node bench/tools/host-cpu-ab.ts --trees before=/tmp/before,after=. [--variants host,host-empty,host-both]
-//        [--rounds 6] [--ms 2500] [--connections 32] [--cpu-prof DIR]
+//        [--rounds 6] [--ms 2500] [--connections 32] [--cpu-prof DIR] [--parallel true]
 //
 // A "tree" is a directory with host/src/cli.ts and envoy-configs/envoy.yaml (e.g. `git archive <rev> |
 // tar -x -C /tmp/before`, a symlink to node_modules, and `node scripts/build.mjs` there). Variants: host (no wasm), host-empty (the
@@ -25,7 +25,7 @@ import { parseFlags, parseTrees, runTool, startTreeHost } from "./tool-args.ts";
 import { noFilterYaml, rewritePorts, type HostPorts } from "../lib/host-config.ts";
 import { runClient } from "../lib/measure.ts";
 
-const USAGE = "usage: node bench/tools/host-cpu-ab.ts --trees name=dir[,name=dir...] [--variants host,host-empty,host-both] [--rounds N] [--ms N] [--connections N] [--cpu-prof DIR] [--node-flags \"--flag ...\"]";
+const USAGE = "usage: node bench/tools/host-cpu-ab.ts --trees name=dir[,name=dir...] [--variants host,host-empty,host-both] [--rounds N] [--ms N] [--connections N] [--cpu-prof DIR] [--parallel true] [--node-flags \"--flag ...\"]";
 const VARIANTS = ["host", "host-noop", "host-empty", "host-empty-slowtick", "host-both", "host-both-slowtick"];
 
 function parseArgs(argv: string[]) {
@@ -35,7 +35,7 @@ function parseArgs(argv: string[]) {
   const trees = parseTrees(o.trees, USAGE);
   const variants = (o.variants ?? VARIANTS.join(",")).split(",");
   for (const v of variants) if (!VARIANTS.includes(v)) throw new Error(`--variants: unknown '${v}' (known: ${VARIANTS.join(", ")})`);
-  return { trees, variants, rounds: num("rounds", 6), ms: num("ms", 2500), connections: num("connections", 32), cpuProf: o["cpu-prof"], nodeFlags: (o["node-flags"] ?? "").split(" ").filter(Boolean),
+  return { trees, variants, rounds: num("rounds", 6), ms: num("ms", 2500), connections: num("connections", 32), cpuProf: o["cpu-prof"], parallel: o.parallel === "true", nodeFlags: (o["node-flags"] ?? "").split(" ").filter(Boolean),
     // --node-flags-<tree> "...": flags for one tree's processes only (the same directory may be given
     // twice under two names to compare V8 settings side by side).
     treeFlags: new Map(trees.map((t) => [t.name, (o[`node-flags-${t.name}`] ?? "").split(" ").filter(Boolean)])) };
@@ -94,24 +94,29 @@ async function main(): Promise<void> {
   const load = (port: number, durationMs: number) => ({ port, mode: "closed" as const, connections: opts.connections, exchanges: 1, payloadBytes: 64, durationMs, intervalMs: 1000 });
   const served = new Map<Target, number>();
   for (const t of targets) served.set(t, (await runClient(load(t.port, 1500))).summary.completed); // warm-up (JIT, tier-up), not recorded
+  /** One target's phase: its own load client; CPU from /proc before and after. */
+  const phase = async (t: Target, r: number): Promise<void> => {
+    const th0 = threadCpuMs(t.child.pid);
+    const cpu0 = processCpuMs(t.child.pid);
+    const { summary } = await runClient(load(t.port, opts.ms));
+    const cpu = processCpuMs(t.child.pid) - cpu0;
+    const th1 = threadCpuMs(t.child.pid);
+    const done = summary.completed;
+    if (done === 0) throw new Error(`${t.key}: no connection completed in round ${r + 1}`);
+    t.usPerConn.push((cpu * 1000) / done);
+    t.connPerSec.push(done / (opts.ms / 1000));
+    t.conns += done;
+    for (const [k, v] of th1) t.threads.set(k, (t.threads.get(k) ?? 0) + v - (th0.get(k) ?? 0));
+    process.stderr.write(`round ${r + 1}/${opts.rounds} ${t.key}: ${((cpu * 1000) / done).toFixed(1)} µs/conn\n`);
+  };
   for (let r = 0; r < opts.rounds; r++) {
-    for (let i = 0; i < targets.length; i++) {
-      const t = targets[(i + r) % targets.length];
-      const th0 = threadCpuMs(t.child.pid);
-      const cpu0 = processCpuMs(t.child.pid);
-      const { summary } = await runClient(load(t.port, opts.ms));
-      const cpu = processCpuMs(t.child.pid) - cpu0;
-      const th1 = threadCpuMs(t.child.pid);
-      const done = summary.completed;
-      if (done === 0) throw new Error(`${t.key}: no connection completed in round ${r + 1}`);
-      t.usPerConn.push((cpu * 1000) / done);
-      t.connPerSec.push(done / (opts.ms / 1000));
-      t.conns += done;
-      for (const [k, v] of th1) t.threads.set(k, (t.threads.get(k) ?? 0) + v - (th0.get(k) ?? 0));
-      process.stderr.write(`round ${r + 1}/${opts.rounds} ${t.key}: ${((cpu * 1000) / done).toFixed(1)} µs/conn\n`);
-    }
+    // --parallel: every target at once, each with its own client, so all of them meet the same
+    // spell of this shared machine (phases seconds apart meet different ones). Each then runs at
+    // a fraction of its own rate, which weighs per-time work (ticks, reports) more per connection.
+    if (opts.parallel) await Promise.all(targets.map((t) => phase(t, r)));
+    else for (let i = 0; i < targets.length; i++) await phase(targets[(i + r) % targets.length], r);
   }
-  console.log(`${opts.rounds} rounds x ${opts.ms} ms, ${opts.connections} closed-loop clients, 64 B echo per connection, --concurrency 1`);
+  console.log(`${opts.rounds} rounds x ${opts.ms} ms${opts.parallel ? " (targets in parallel)" : ""}, ${opts.connections} closed-loop clients, 64 B echo per connection, --concurrency 1`);
   console.log("target                     CPU µs/conn (median)  per round                         conn/s   per thread (µs/conn, whole run)");
   for (const t of targets) {
     const th = [...t.threads].filter(([, v]) => v > 0).map(([k, v]) => `${k} ${((v * 1000) / t.conns).toFixed(1)}`).join(", ");
