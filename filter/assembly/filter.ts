@@ -523,7 +523,7 @@ export class FilterRoot extends RootContext {
     else if (!this.stale && now > this.staleDeadlineMs) this.enterStale(now);
   }
 
-  /** Ticks at the configured period since the last slow one (which table reads are due). */
+  /** Ticks at the configured period so far: which of them read the table while calm. */
   private tickSeq: u32 = 0;
 
   /**
