@@ -1,8 +1,9 @@
 // How a worker sizes its token leases from a flow rule's process-wide ledger
 // (filter/assembly/ledger/flow-ledger.ts, worker-rules.ts FlowState): about one tick of its local
-// demand per lease while the window is contended, and the rest of the bucket's expected demand in
-// one lease when that fits in a quarter of the window's room (the limit is far away: one lease per
-// bucket instead of one per tick). The ledger is read back from shared data as the service would.
+// demand per lease while the window is contended, and the expected demand of the next 250 ms (or
+// the rest of the bucket, if shorter) in one lease when that fits in a quarter of the window's room
+// (the limit is far away: two leases per 500 ms bucket instead of one per tick). The ledger is read
+// back from shared data as the service would.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { Emulator } from "../../host/src/runtime/emulator.ts";
@@ -46,15 +47,36 @@ async function afterOneBucket(threshold: number): Promise<{ emu: Emulator; bucke
   return { emu, bucket, firstPassed };
 }
 
-test("room to spare: the first lease of a bucket takes the previous bucket's demand for the whole bucket", async () => {
+test("room to spare: a lease takes the previous bucket's rate for 250 ms, so a bucket takes two", async () => {
   const { emu, bucket, firstPassed } = await afterOneBucket(1000);
   assert.equal(firstPassed, 50);
   const g = granted(emu, bucket);
-  // 50 expected in the bucket; one tick's worth (20 ms at 0.1/ms) would be 2.
-  assert.ok(g >= 45 && g <= 50, `granted ${g} for the bucket`);
-  // The same 50 connections then draw on that one lease: no more tokens are taken from the ledger.
+  // 0.1 connections/ms for 250 ms; one tick's worth (20 ms) would be 2.
+  assert.ok(g >= 24 && g <= 25, `granted ${g} by the bucket's first lease`);
+  // The bucket's 50 connections draw on that lease and one more like it.
+  emu.advanceTime(10);
   drive(emu, BUCKET_MS - 10);
-  assert.equal(granted(emu, bucket), g);
+  const total = granted(emu, bucket);
+  assert.ok(total >= 50 && total <= 51, `granted ${total} over the bucket`);
+  emu.shutdown();
+});
+
+test("room to spare, a 20 s tumbling window: a lease still reaches only 250 ms ahead", async () => {
+  // Longer than Sentinel's 10 s statistic ring: one bucket of 20 s (sentinel/assembly/stat/binding.ts).
+  const emu = await start({ doc: { resource: R, flowRules: [{ resource: R, threshold: 100000, statIntervalInMs: 20000 }] } });
+  const len = 20000;
+  emu.advanceTime(len - ((WALL0 + emu.nowMs) % len));
+  drive(emu, len); // 2000 connections in the bucket before
+  const bucket = WALL0 + emu.nowMs;
+  assert.ok(admitted(emu.connect()));
+  const v = emu.sharedData("sentinel", KEY)!.value;
+  const dv = new DataView(v.buffer, v.byteOffset, v.byteLength);
+  assert.equal(dv.getUint32(4, true), 1, "one bucket");
+  assert.equal(dv.getUint32(8, true), len, "of 20 s");
+  assert.equal(dv.getBigUint64(24, true), BigInt(bucket));
+  const g = dv.getUint32(32, true);
+  // 0.1/ms for 250 ms, not the 2000 of the whole bucket.
+  assert.ok(g >= 24 && g <= 25, `granted ${g}`);
   emu.shutdown();
 });
 
@@ -107,6 +129,6 @@ test("a window that was full keeps leases at one tick of demand for a window's l
   bucket = WALL0 + emu.nowMs;
   assert.ok(admitted(emu.connect()));
   const h = granted(emu, bucket);
-  assert.ok(h >= 45 && h <= 50, `granted ${h} once the window has not been full for a window's length`);
+  assert.ok(h >= 24 && h <= 25, `granted ${h} once the window has not been full for a window's length`);
   emu.shutdown();
 });

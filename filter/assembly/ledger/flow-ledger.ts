@@ -21,8 +21,9 @@
 // Lease size. A lease is about one tick of the worker's demand, and at most a quarter of the room
 // left, so that tokens one worker holds and does not use (they come back only when its bucket
 // ends) cost the window little. While the window has not been full for a whole window's length
-// (fullSeq), a worker instead takes the rest of the bucket's expected demand in one lease when that
-// is within the quarter: one lease per bucket instead of one per tick while the limit is far away.
+// (fullSeq), a worker instead takes its expected demand of the next 250 ms (at most to the bucket's
+// end; FlowState#ahead) in one lease when that is within the quarter: two leases per default bucket
+// instead of one per tick while the limit is far away.
 // What that can cost: in the first bucket that fills after such a quiet spell, the window ending with
 // it may admit less than the threshold by the part of those leases their holders did not use.
 import { readLedger, writeLedger, LedgerRead, MAX_CAS_ATTEMPTS } from "./cas";
@@ -146,7 +147,7 @@ export class FlowLedger {
   /**
    * Grants up to `want` tokens for the bucket containing nowMs, never more than `shareDivisor`-th of
    * what the window still has (at least 1), so one worker cannot take the whole remainder in one
-   * batch. `ahead` is what the caller expects to need until the bucket ends: granted in one lease
+   * batch. `ahead` is what the caller expects to need over the next while: granted in one lease
    * when it is within that share and the window has not been full for a window's length (see the
    * file's header). Returns the grant (0: window full, late, or failure — see stats).
    */
