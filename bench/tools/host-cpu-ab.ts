@@ -5,7 +5,7 @@
 // /proc/<pid>/stat), and the per-thread split (worker, main, V8 platform threads = GC/compilers).
 //
 //   node bench/tools/host-cpu-ab.ts --trees before=/tmp/before,after=. [--variants host,host-empty,host-both]
-//        [--rounds 6] [--ms 2500] [--connections 32] [--cpu-prof DIR] [--parallel true] [--mbps-ms N]
+//        [--rounds 6] [--ms 2500] [--connections 32] [--cpu-prof DIR] [--parallel true] [--mbps-ms N] [--idle-ms N]
 //
 // A "tree" is a directory with host/src/cli.ts and envoy-configs/envoy.yaml (e.g. `git archive <rev> |
 // tar -x -C /tmp/before`, a symlink to node_modules, and `node scripts/build.mjs` there). Variants: host (no wasm), host-empty (the
@@ -25,7 +25,7 @@ import { parseFlags, parseTrees, runTool, startTreeHost } from "./tool-args.ts";
 import { noFilterYaml, rewritePorts, type HostPorts } from "../lib/host-config.ts";
 import { runClient } from "../lib/measure.ts";
 
-const USAGE = "usage: node bench/tools/host-cpu-ab.ts --trees name=dir[,name=dir...] [--variants host,host-empty,host-both] [--rounds N] [--ms N] [--connections N] [--cpu-prof DIR] [--parallel true] [--mbps-ms N] [--node-flags \"--flag ...\"]";
+const USAGE = "usage: node bench/tools/host-cpu-ab.ts --trees name=dir[,name=dir...] [--variants host,host-empty,host-both] [--rounds N] [--ms N] [--connections N] [--cpu-prof DIR] [--parallel true] [--mbps-ms N] [--idle-ms N] [--node-flags \"--flag ...\"]";
 const VARIANTS = ["host", "host-noop", "host-empty", "host-empty-slowtick", "host-both", "host-both-slowtick"];
 
 function parseArgs(argv: string[]) {
@@ -35,7 +35,7 @@ function parseArgs(argv: string[]) {
   const trees = parseTrees(o.trees, USAGE);
   const variants = (o.variants ?? VARIANTS.join(",")).split(",");
   for (const v of variants) if (!VARIANTS.includes(v)) throw new Error(`--variants: unknown '${v}' (known: ${VARIANTS.join(", ")})`);
-  return { trees, variants, rounds: num("rounds", 6), ms: num("ms", 2500), connections: num("connections", 32), cpuProf: o["cpu-prof"], parallel: o.parallel === "true", mbpsMs: o["mbps-ms"] === undefined ? 0 : num("mbps-ms", 1), nodeFlags: (o["node-flags"] ?? "").split(" ").filter(Boolean),
+  return { trees, variants, rounds: num("rounds", 6), ms: num("ms", 2500), connections: num("connections", 32), cpuProf: o["cpu-prof"], parallel: o.parallel === "true", mbpsMs: o["mbps-ms"] === undefined ? 0 : num("mbps-ms", 1), idleMs: o["idle-ms"] === undefined ? 0 : num("idle-ms", 1), nodeFlags: (o["node-flags"] ?? "").split(" ").filter(Boolean),
     // --node-flags-<tree> "...": flags for one tree's processes only (the same directory may be given
     // twice under two names to compare V8 settings side by side).
     treeFlags: new Map(trees.map((t) => [t.name, (o[`node-flags-${t.name}`] ?? "").split(" ").filter(Boolean)])) };
@@ -110,6 +110,8 @@ async function main(): Promise<void> {
     process.stderr.write(`round ${r + 1}/${opts.rounds} ${t.key}: ${((cpu * 1000) / done).toFixed(1)} µs/conn\n`);
     // --mbps-ms N: then N ms of bulk traffic through the same target, not measured (as the overhead
     // scenario follows each conn/s phase with a MB/s phase: 4 connections echoing 64 KiB payloads).
+    // --idle-ms N: then N ms with no traffic at all (what a gap between phases does by itself).
+    if (opts.idleMs > 0) await new Promise((r) => setTimeout(r, opts.idleMs));
     if (opts.mbpsMs > 0) await runClient({ port: t.port, mode: "closed", reconnect: false, connections: 4, payloadBytes: 65536, exchanges: 0, durationMs: opts.mbpsMs, intervalMs: 1000 });
   };
   for (let r = 0; r < opts.rounds; r++) {
