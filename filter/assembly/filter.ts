@@ -519,6 +519,11 @@ export class FilterRoot extends RootContext {
       const b = unchecked(breakers[i]);
       if (b.state != CB_CLOSED) b.refresh();
     }
+    this.applyStaleness(now);
+  }
+
+  /** Into the fallback once the table is older than staleAfterMs, out of it once a fresh one came. */
+  private applyStaleness(now: u64): void {
     if (this.stale && now <= this.staleDeadlineMs) this.leaveStale();
     else if (!this.stale && now > this.staleDeadlineMs) this.enterStale(now);
   }
@@ -555,7 +560,7 @@ export class FilterRoot extends RootContext {
     const quiet = this.quiet();
     this.flushMetrics();
     if (this.tableDue()) this.readDecisions(now);
-    else if (!this.stale && now > this.staleDeadlineMs) this.enterStale(now);
+    else this.applyStaleness(now);
     if (!this.stale) {
       for (let i = 0; i < this.flows.length; i++) unchecked(this.flows[i]).onTick(now);
       for (let i = 0; i < this.slots.length; i++) unchecked(this.slots[i]).onTick();

@@ -2,8 +2,9 @@
 //
 //   offset  0  u32 magic "SNFL"        12  u32 intervalMs (the rule's window I)
 //           4  u32 n (buckets)         16  u32 allowed = floor(threshold)
-//           8  u32 bucketLenMs L       20  u32 fullSeq (bucket number, start / L, of the latest
-//                                               bucket in which a lease found the window full; 0: never)
+//           8  u32 bucketLenMs L       20  u32 fullSeq (low 32 bits of the bucket number, start / L,
+//                                               of the latest bucket in which a lease found the
+//                                               window full; 0: never)
 //          24  u64 starts[n]  (bucket start ms; 0xFFFF..FF = never written)
 //   24 + 8n    u32 counts[n]  (tokens granted in that bucket, minus tokens given back)
 //

@@ -322,7 +322,7 @@ export class Vm implements AbiHost {
   /** Drops a context after on_delete (ids are never reused). */
   forget(ctx: Context): void {
     ctx.deleted = true;
-    if (ctx.kind === "stream") {
+    if (ctx.kind === "stream") { // no timer to stop: ticks belong to roots
       this.#streams.delete(ctx);
       return;
     }
