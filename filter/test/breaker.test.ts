@@ -4,7 +4,7 @@
 // Error = the upstream refused / reset / closed before its first byte; RT per rtMode.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { start, stat, admitted, BUILDS } from "./helpers.ts";
+import { start, stat, admitted, refusedUpstream as refused, BUILDS } from "./helpers.ts";
 import type { Emulator, VirtualConnection } from "../../host/src/runtime/emulator.ts";
 
 const R = "tcp:orders";
@@ -13,13 +13,6 @@ const WALL0 = 1_700_000_000_000;
 function errorRule(extra: Record<string, unknown> = {}) {
   return { resource: R, strategy: "ErrorRatio", threshold: 0.5, minRequestAmount: 10, statIntervalMs: 1000,
     retryTimeoutMs: 1000, probeNum: 0, ...extra };
-}
-
-/** A connection whose upstream refuses: tcp_proxy closes the downstream locally without an upstream byte. */
-function refused(emu: Emulator, worker: number): VirtualConnection {
-  const c = emu.connect({ worker, autoConnectUpstream: false });
-  if (admitted(c)) c.upstreamRefuse();
-  return c;
 }
 
 function good(c: VirtualConnection): void {

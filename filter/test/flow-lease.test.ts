@@ -7,7 +7,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { Emulator } from "../../host/src/runtime/emulator.ts";
-import { start, admitted } from "./helpers.ts";
+import { start, admitted, finish } from "./helpers.ts";
 
 const R = "tcp:orders";
 const WALL0 = 1_700_000_000_000; // the Emulator's wall clock at virtual time 0
@@ -30,7 +30,7 @@ function drive(emu: Emulator, ms: number): number {
   let passed = 0;
   for (let t = 0; t < ms; t += 10) {
     const c = emu.connect();
-    if (admitted(c)) { passed++; c.downstreamData("q").upstreamData("a").clientClose(); }
+    if (admitted(c)) { passed++; finish(c); }
     emu.advanceTime(10);
   }
   return passed;
@@ -87,7 +87,7 @@ test("room to spare: tokens the bucket did not use go back when it ends, so the 
   for (let t = 20; t < BUCKET_MS; t += 20) { // offsets 20..480: 25 connections with the first
     emu.advanceTime(20);
     const c = emu.connect();
-    if (admitted(c)) { passed++; c.downstreamData("q").upstreamData("a").clientClose(); }
+    if (admitted(c)) { passed++; finish(c); }
   }
   emu.advanceTime(bucket + BUCKET_MS - (WALL0 + emu.nowMs)); // the next bucket's first connection rolls this one
   assert.ok(admitted(emu.connect()));
@@ -111,7 +111,7 @@ test("a window that was full keeps leases at one tick of demand for a window's l
   let refused = 0;
   for (let i = 0; i < 1100; i++) {
     const c = emu.connect();
-    if (admitted(c)) c.downstreamData("q").upstreamData("a").clientClose(); else refused++;
+    if (admitted(c)) finish(c); else refused++;
   }
   assert.equal(refused, 100);
   emu.advanceTime(BUCKET_MS - ((WALL0 + emu.nowMs) % BUCKET_MS));

@@ -66,3 +66,13 @@ export function finish(c: VirtualConnection): void {
   if (!admitted(c) || c.closed) return;
   c.downstreamData("req").upstreamData("resp").clientClose();
 }
+
+/**
+ * A connection whose upstream refuses (an error for the error breakers): tcp_proxy closes the
+ * downstream locally without an upstream byte. A connection the filter blocked is left as it is.
+ */
+export function refusedUpstream(emu: Emulator, worker: number): VirtualConnection {
+  const c = emu.connect({ worker, autoConnectUpstream: false });
+  if (admitted(c)) c.upstreamRefuse();
+  return c;
+}

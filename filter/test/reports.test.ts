@@ -7,7 +7,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { Emulator, VirtualConnection } from "../../host/src/runtime/emulator.ts";
-import { start, admitted, finish, BUILDS } from "./helpers.ts";
+import { start, admitted, finish, refusedUpstream, BUILDS } from "./helpers.ts";
 
 const R = "tcp:orders";
 
@@ -20,9 +20,7 @@ function servicePasses(emu: Emulator): number {
 }
 
 function refused(emu: Emulator, worker: number): void {
-  const c = emu.connect({ worker, autoConnectUpstream: false });
-  assert.ok(admitted(c));
-  c.upstreamRefuse();
+  assert.ok(admitted(refusedUpstream(emu, worker)));
 }
 
 function good(emu: Emulator, worker: number): void {

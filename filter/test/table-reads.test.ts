@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { Emulator } from "../../host/src/runtime/emulator.ts";
-import { start, admitted } from "./helpers.ts";
+import { start, admitted, finish, refusedUpstream } from "./helpers.ts";
 
 const R = "tcp:orders";
 const TABLE_KEY_LEN = "sentinel/decisions".length;
@@ -29,12 +29,7 @@ function tableReads(emu: Emulator, worker: number): number {
 function goodConnection(emu: Emulator, worker: number): void {
   const c = emu.connect({ worker });
   assert.ok(admitted(c));
-  c.downstreamData("q").upstreamData("a").clientClose();
-}
-
-function refused(emu: Emulator, worker: number): void {
-  const c = emu.connect({ worker, autoConnectUpstream: false });
-  if (admitted(c)) c.upstreamRefuse();
+  finish(c);
 }
 
 /** Good traffic on every worker for `ms`, one connection per worker per tick. */
@@ -52,7 +47,7 @@ test("no breaker can change state soon: the table is read on every other tick; w
   calmTraffic(emu, 1, 400); // 20 ticks
   const calm = tableReads(emu, 1) - before;
   assert.ok(calm >= 9 && calm <= 11, `${calm} table reads in 20 calm ticks`);
-  refused(emu, 1); // one error: the service's next table holds it in the window
+  refusedUpstream(emu, 1); // one error: the service's next table holds it in the window
   calmTraffic(emu, 1, 200);
   before = tableReads(emu, 1);
   calmTraffic(emu, 1, 400);
@@ -75,13 +70,13 @@ test("errors on one worker only: the other three, reading every other tick while
   const emu = await start({ doc: { resource: R, circuitBreakerRules: [countRule()] }, workers: 4 });
   calmTraffic(emu, 4, 300);
   emu.advanceTime(7); // off the tick grid
-  for (let i = 0; i < 5; i++) refused(emu, 1);
+  for (let i = 0; i < 5; i++) refusedUpstream(emu, 1);
   const crossedAt = emu.nowMs;
   let blockedAfter = -1;
   for (let dt = 0; dt <= 200; dt += 2) {
     const blocked = [2, 3, 4].every((w) => {
       const c = emu.connect({ worker: w });
-      if (admitted(c)) { c.downstreamData("q").upstreamData("a").clientClose(); return false; }
+      if (admitted(c)) { finish(c); return false; }
       return true;
     });
     if (blocked) { blockedAfter = emu.nowMs - crossedAt; break; }
