@@ -477,10 +477,18 @@ export class FilterRoot extends RootContext {
 
   /** Whether a good completion could trip one of this resource's breakers (see REPORT_DEFER_ARMED_MS). */
   private goodCompletionsMayTrip(): bool {
+    return this.anyBreakerUnsettled(true);
+  }
+
+  /**
+   * A breaker (a ratio one only, with `ratioOnly`) that is not Closed or whose window, in the latest
+   * table, holds a bad completion: one whose state could change soon.
+   */
+  private anyBreakerUnsettled(ratioOnly: bool): bool {
     const breakers = this.breakers;
     for (let i = 0; i < breakers.length; i++) {
       const b = unchecked(breakers[i]);
-      if (b.ratio && (b.state != CB_CLOSED || b.windowBad > 0)) return true;
+      if ((b.ratio || !ratioOnly) && (b.state != CB_CLOSED || b.windowBad > 0)) return true;
     }
     return false;
   }
@@ -544,13 +552,8 @@ export class FilterRoot extends RootContext {
   private tableDue(): bool {
     if (this.idleTicking || this.stale) return true; // stale: leave the fallback at the first fresh table
     const n = this.tickSeq++;
-    const breakers = this.breakers;
-    if (breakers.length == 0) return n % BREAKERLESS_TABLE_EVERY == 0;
-    if (this.counts!.urgent) return true;
-    for (let i = 0; i < breakers.length; i++) {
-      const b = unchecked(breakers[i]);
-      if (b.state != CB_CLOSED || b.windowBad > 0) return true;
-    }
+    if (this.breakers.length == 0) return n % BREAKERLESS_TABLE_EVERY == 0;
+    if (this.counts!.urgent || this.anyBreakerUnsettled(false)) return true;
     return n % CALM_TABLE_EVERY == 0;
   }
 
