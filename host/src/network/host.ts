@@ -15,6 +15,7 @@ import { ServerState, ServerStats } from "./proxy-stats.ts";
 import type { ServerStateName } from "./proxy-stats.ts";
 import { configUsesWasm, createThreadRuntime, wasmCodePaths } from "./runtime-loader.ts";
 import { RealThreadEnv } from "./thread-env.ts";
+import { useEnvoyWasmEngine } from "../runtime/v8-engine.ts";
 
 const SRC = "host/src/network/host.ts";
 const WORKER_STOP_TIMEOUT_MS = 5000;
@@ -40,6 +41,7 @@ export interface RunningHost {
 /** Compiles each distinct .wasm once; workers get the compiled modules (no recompilation per thread). */
 async function compileModules(config: HostConfig): Promise<Map<string, WebAssembly.Module>> {
   const modules = new Map<string, WebAssembly.Module>();
+  useEnvoyWasmEngine();
   for (const path of wasmCodePaths(config)) {
     let bytes: Buffer;
     try {

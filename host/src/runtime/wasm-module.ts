@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { hostFunctions, type AbiVersion } from "../abi/index.ts";
 import type { HostFnDef } from "../abi/types.ts";
+import { useEnvoyWasmEngine } from "./v8-engine.ts";
 import { parseWasmShape, printValTypes, sameTypes, type FuncType, type ValType, type WasmShape } from "./wasm-binary.ts";
 
 /**
@@ -138,6 +139,7 @@ export function compileWasmModule(bytes: Uint8Array, source: string, precompiled
   const host = hostFunctions(abi);
   checkImports(shape, host);
   let module: WebAssembly.Module;
+  useEnvoyWasmEngine();
   try {
     module = precompiled ?? new WebAssembly.Module(bytes as BufferSource);
   } catch {
