@@ -132,10 +132,12 @@ export async function runCompare(variants: Variant[], s: CompareSettings, progre
 }
 
 /**
- * Per round, variant / baseline for conn/s and MB/s (phases next to each other in time, so slow
- * drift of the machine's load cancels), and the median over rounds.
+ * Per round, variant / baseline for conn/s and MB/s, and baseline / variant for proxy CPU per
+ * connection (so 0.95 reads "costs 5 % more", as the CPU figures are quoted), each the median over
+ * rounds. A round's phases run seconds apart, so slow drift of this shared machine's load cancels,
+ * where the ratio of two medians can pair a quiet round of one variant with a busy one of the other.
  */
-export function pairedRatios(r: CompareResult, key: string, baseKey: string): { connPerSec: number | null; mbPerSec: number | null } {
+export function pairedRatios(r: CompareResult, key: string, baseKey: string): { connPerSec: number | null; mbPerSec: number | null; cpuPerConn: number | null } {
   const per = (phase: "cps" | "mbps", pick: (p: PhaseResult) => number) => {
     const ratios: number[] = [];
     for (let round = 0; round < r.settings.rounds; round++) {
@@ -145,7 +147,11 @@ export function pairedRatios(r: CompareResult, key: string, baseKey: string): { 
     }
     return ratios.length ? Math.round(median(ratios) * 1000) / 1000 : null;
   };
-  return { connPerSec: per("cps", (p) => p.connPerSec), mbPerSec: per("mbps", (p) => p.mbPerSec) };
+  return {
+    connPerSec: per("cps", (p) => p.connPerSec),
+    mbPerSec: per("mbps", (p) => p.mbPerSec),
+    cpuPerConn: per("cps", (p) => (p.proxyCpuUsPerConn > 0 ? 1 / p.proxyCpuUsPerConn : 0)),
+  };
 }
 
 export function round1(v: number): number {

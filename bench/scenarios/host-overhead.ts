@@ -44,7 +44,7 @@ export const hostOverhead: Scenario = {
       },
       figures: { settings: r.settings, variants: r.variants, skipped: r.skipped, phases: r.phases, crossCheckMismatches: r.crossCheckMismatches, crossChecksTotal: r.crossChecksTotal },
       table: `${compareTable(r, "plain")}\n\nhost vs plain proxy (ratio of medians): conn/s ${connRatio}x, MB/s ${mbRatio}x (goal >= ${GOAL_RATIO}x: ${connRatio !== null && mbRatio !== null && connRatio >= GOAL_RATIO && mbRatio >= GOAL_RATIO ? "met" : "NOT met"})\n` +
-        `median of per-round ratios: conn/s ${paired.connPerSec}x, MB/s ${paired.mbPerSec}x\n` +
+        `median of per-round ratios: conn/s ${paired.connPerSec}x, MB/s ${paired.mbPerSec}x, CPU per connection ${paired.cpuPerConn}x\n` +
         `capacity from proxy CPU cost (plain CPU per unit / host CPU per unit): conn/s ${capacityConn}x, MB/s ${capacityMB}x`,
       chart: { title: "Host (no wasm) vs plain Node proxy", subtitle: settingsLine(s), panels: comparePanels(r) },
       notes: [],

@@ -43,10 +43,22 @@ export const overhead: Scenario = {
         crossCheckMismatches: r.crossCheckMismatches.length,
       },
       figures: { settings: r.settings, variants: r.variants, skipped: r.skipped, phases: r.phases, crossCheckMismatches: r.crossCheckMismatches, crossChecksTotal: r.crossChecksTotal },
-      table: compareTable(r, "plain") + (r.skipped.length ? `\n\nskipped: ${r.skipped.map((x) => `${x.label}: ${x.reason}`).join("; ")}` : ""),
+      table: compareTable(r, "plain") + pairedLines(r) + (r.skipped.length ? `\n\nskipped: ${r.skipped.map((x) => `${x.label}: ${x.reason}`).join("; ")}` : ""),
       chart: { title: "Overhead: plain proxy, host, host + empty filter, host + filter + service", subtitle: settingsLine(s), panels: comparePanels(r) },
       notes: r.skipped.map((x) => `${x.label} skipped: ${x.reason}`),
       mismatches: r.crossCheckMismatches.map((m) => `${m.target} ${m.phase} round ${m.round + 1}: ${m.what}: ${m.stat} = ${m.proxy} but clients saw ${m.clients}`),
     };
   },
 };
+
+/** The per-round pairings under the table: what the CPU goal is read from on a machine whose load drifts. */
+function pairedLines(r: Parameters<typeof pairedRatios>[0]): string {
+  const has = (k: string) => r.variants.some((v) => v.key === k);
+  const rows = [["host, empty filter", "host-empty"], ["host, filter + service", "host-both"]].filter(([, k]) => has(k) && has("host"));
+  if (!rows.length) return "";
+  return "\n\nvs host with no wasm, median of per-round ratios (conn/s variant/host; CPU per connection host/variant):\n" +
+    rows.map(([label, k]) => {
+      const p = pairedRatios(r, k, "host");
+      return `  ${label}: conn/s ${p.connPerSec}x, MB/s ${p.mbPerSec}x, CPU per connection ${p.cpuPerConn}x`;
+    }).join("\n");
+}
