@@ -8,25 +8,19 @@
 //        [--rounds 6] [--ms 2500] [--connections 32] [--cpu-prof DIR] [--parallel true] [--mbps-ms N] [--idle-ms N]
 //
 // A "tree" is a directory with host/src/cli.ts and envoy-configs/envoy.yaml (e.g. `git archive <rev> |
-// tar -x -C /tmp/before`, a symlink to node_modules, and `node scripts/build.mjs` there). Variants: host (no wasm), host-empty (the
-// filter with only its resource name, no service), host-both (the tree's own envoy-configs/envoy.yaml with its flow
-// and isolation thresholds raised so no connection is blocked: a blocked connection is not a
-// completed one and would inflate CPU per connection), host-noop (bench/micro's do-nothing filter
-// module: the host's own cost of running a wasm filter), and "-slowtick" forms of host-empty and
-// host-both with every module's tick at 1 s (what the per-time work costs). The first target is the
+// tar -x -C /tmp/before`, a symlink to node_modules, and `node scripts/build.mjs` there). Variants
+// (host, host-noop, host-empty, host-both, and -slowtick forms): `variant-config.ts`. The first target is the
 // baseline of the paired per-round ratios printed last, unless the tree has a "host" target.
 import path from "node:path";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
-import YAML from "yaml";
 import { processCpuMs, threadCpuMs, type Child } from "../lib/procs.ts";
-import { REPO_ROOT, startUpstreamProc } from "../lib/targets.ts";
+import { startUpstreamProc } from "../lib/targets.ts";
 import { parseFlags, parseTrees, runTool, startTreeHost } from "./tool-args.ts";
-import { noFilterYaml, rewritePorts, type HostPorts } from "../lib/host-config.ts";
+import { configFor, VARIANTS } from "./variant-config.ts";
 import { runClient } from "../lib/measure.ts";
 
 const USAGE = "usage: node bench/tools/host-cpu-ab.ts --trees name=dir[,name=dir...] [--variants host,host-empty,host-both] [--rounds N] [--ms N] [--connections N] [--cpu-prof DIR] [--parallel true] [--mbps-ms N] [--idle-ms N] [--node-flags \"--flag ...\"]";
-const VARIANTS = ["host", "host-noop", "host-empty", "host-empty-slowtick", "host-both", "host-both-slowtick"];
 
 function parseArgs(argv: string[]) {
   const f = parseFlags(argv, USAGE);
@@ -40,39 +34,6 @@ function parseArgs(argv: string[]) {
     // twice under two names to compare V8 settings side by side).
     treeFlags: new Map(trees.map((t) => [t.name, (o[`node-flags-${t.name}`] ?? "").split(" ").filter(Boolean)])) };
 }
-
-/** The variant's config, from the tree's own envoy.yaml: each tree runs with the configuration it ships. */
-function configFor(variant: string, ports: HostPorts, treeDir: string): string {
-  if (variant === "host") return noFilterYaml(ports);
-  const src = "envoy-configs/envoy.yaml";
-  const doc = YAML.parse(rewritePorts(readFileSync(path.join(treeDir, src), "utf8"), ports, src));
-  for (const l of doc.static_resources.listeners) for (const fc of l.filter_chains) for (const f of fc.filters) {
-    const conf = f.typed_config?.config?.configuration;
-    if (f.name !== "envoy.filters.network.wasm" || typeof conf?.value !== "string") continue;
-    const json = JSON.parse(conf.value);
-    if (variant === "host-noop") {
-      // The do-nothing module of bench/micro: the host's own cost of running a wasm filter.
-      f.typed_config.config.vm_config.code.local.filename = path.join(REPO_ROOT, "build/bench-micro/empty-filter.wasm");
-      conf.value = "";
-    } else if (variant.startsWith("host-empty")) conf.value = JSON.stringify({ resource: json.resource });
-    else {
-      for (const r of json.flowRules ?? []) r.threshold = 1e6;
-      for (const r of json.isolationRules ?? []) r.threshold = 1e5;
-      conf.value = JSON.stringify(json);
-    }
-    // "-slowtick": the filter's tick at 1 s instead of 20 ms, to separate per-time from per-connection cost.
-    if (variant.endsWith("-slowtick")) conf.value = JSON.stringify({ ...JSON.parse(conf.value), tickPeriodMs: 1000 });
-  }
-  if (variant === "host-empty" || variant === "host-empty-slowtick" || variant === "host-noop") delete doc.bootstrap_extensions;
-  else if (variant.endsWith("-slowtick")) {
-    for (const ext of doc.bootstrap_extensions ?? []) {
-      const conf = ext.typed_config?.config?.configuration;
-      if (typeof conf?.value === "string") conf.value = JSON.stringify({ ...JSON.parse(conf.value), tickPeriodMs: 1000 });
-    }
-  }
-  return YAML.stringify(doc);
-}
-
 
 interface Target { key: string; child: Child; port: number; usPerConn: number[]; connPerSec: number[]; threads: Map<string, number>; conns: number }
 
