@@ -5,7 +5,7 @@
 // /proc/<pid>/stat), and the per-thread split (worker, main, V8 platform threads = GC/compilers).
 //
 //   node bench/tools/host-cpu-ab.ts --trees before=/tmp/before,after=. [--variants host,host-empty,host-both]
-//        [--rounds 6] [--ms 2500] [--connections 32] [--cpu-prof DIR] [--parallel true] [--mbps-ms N] [--idle-ms N]
+//        [--rounds 6] [--ms 2500] [--connections 32 | --rate N] [--cpu-prof DIR] [--parallel true] [--mbps-ms N] [--idle-ms N]
 //
 // A "tree" is a directory with host/src/cli.ts and envoy-configs/envoy.yaml (e.g. `git archive <rev> |
 // tar -x -C /tmp/before`, a symlink to node_modules, and `node scripts/build.mjs` there). Variants
@@ -20,7 +20,7 @@ import { parseFlags, parseTrees, runTool, startTreeHost } from "./tool-args.ts";
 import { configFor, VARIANTS } from "./variant-config.ts";
 import { runClient } from "../lib/measure.ts";
 
-const USAGE = "usage: node bench/tools/host-cpu-ab.ts --trees name=dir[,name=dir...] [--variants host,host-empty,host-both] [--rounds N] [--ms N] [--connections N] [--cpu-prof DIR] [--parallel true] [--mbps-ms N] [--idle-ms N] [--node-flags \"--flag ...\"]";
+const USAGE = "usage: node bench/tools/host-cpu-ab.ts --trees name=dir[,name=dir...] [--variants host,host-empty,host-both] [--rounds N] [--ms N] [--connections N | --rate N] [--cpu-prof DIR] [--parallel true] [--mbps-ms N] [--idle-ms N] [--node-flags \"--flag ...\"]";
 
 function parseArgs(argv: string[]) {
   const f = parseFlags(argv, USAGE);
@@ -29,7 +29,7 @@ function parseArgs(argv: string[]) {
   const trees = parseTrees(o.trees, USAGE);
   const variants = (o.variants ?? VARIANTS.join(",")).split(",");
   for (const v of variants) if (!VARIANTS.includes(v)) throw new Error(`--variants: unknown '${v}' (known: ${VARIANTS.join(", ")})`);
-  return { trees, variants, rounds: num("rounds", 6), ms: num("ms", 2500), connections: num("connections", 32), cpuProf: o["cpu-prof"], parallel: o.parallel === "true", mbpsMs: o["mbps-ms"] === undefined ? 0 : num("mbps-ms", 1), idleMs: o["idle-ms"] === undefined ? 0 : num("idle-ms", 1), nodeFlags: (o["node-flags"] ?? "").split(" ").filter(Boolean),
+  return { trees, variants, rounds: num("rounds", 6), ms: num("ms", 2500), connections: num("connections", 32), cpuProf: o["cpu-prof"], parallel: o.parallel === "true", mbpsMs: o["mbps-ms"] === undefined ? 0 : num("mbps-ms", 1), idleMs: o["idle-ms"] === undefined ? 0 : num("idle-ms", 1), rate: o.rate === undefined ? 0 : num("rate", 1), nodeFlags: (o["node-flags"] ?? "").split(" ").filter(Boolean),
     // --node-flags-<tree> "...": flags for one tree's processes only (the same directory may be given
     // twice under two names to compare V8 settings side by side).
     treeFlags: new Map(trees.map((t) => [t.name, (o[`node-flags-${t.name}`] ?? "").split(" ").filter(Boolean)])) };
@@ -52,7 +52,11 @@ async function main(): Promise<void> {
     });
     targets.push({ key: `${tree.name}/${v}`, child, port: ports.listenerPort, usPerConn: [], connPerSec: [], threads: new Map(), conns: 0 });
   }
-  const load = (port: number, durationMs: number) => ({ port, mode: "closed" as const, connections: opts.connections, exchanges: 1, payloadBytes: 64, durationMs, intervalMs: 1000 });
+  // Closed loop (as fast as the machine allows) by default; --rate N: open loop, N new connections per
+  // second whatever the proxy does, so every variant does the same work in the same time.
+  const load = (port: number, durationMs: number) => opts.rate > 0
+    ? { port, mode: "open" as const, schedule: `${opts.rate}@${durationMs / 1000}s`, exchanges: 1, payloadBytes: 64, intervalMs: 1000 }
+    : { port, mode: "closed" as const, connections: opts.connections, exchanges: 1, payloadBytes: 64, durationMs, intervalMs: 1000 };
   const served = new Map<Target, number>();
   for (const t of targets) served.set(t, (await runClient(load(t.port, 1500))).summary.completed); // warm-up (JIT, tier-up), not recorded
   /** One target's phase: its own load client; CPU from /proc before and after. */
@@ -82,7 +86,7 @@ async function main(): Promise<void> {
     if (opts.parallel) await Promise.all(targets.map((t) => phase(t, r)));
     else for (let i = 0; i < targets.length; i++) await phase(targets[(i + r) % targets.length], r);
   }
-  console.log(`${opts.rounds} rounds x ${opts.ms} ms${opts.parallel ? " (targets in parallel)" : ""}, ${opts.connections} closed-loop clients, 64 B echo per connection, --concurrency 1`);
+  console.log(`${opts.rounds} rounds x ${opts.ms} ms${opts.parallel ? " (targets in parallel)" : ""}, ${opts.rate > 0 ? `open loop at ${opts.rate} connections/s` : `${opts.connections} closed-loop clients`}, 64 B echo per connection, --concurrency 1`);
   console.log("target                     CPU µs/conn (median)  per round                         conn/s   per thread (µs/conn, whole run)");
   for (const t of targets) {
     const th = [...t.threads].filter(([, v]) => v > 0).map(([k, v]) => `${k} ${((v * 1000) / t.conns).toFixed(1)}`).join(", ");
