@@ -1,6 +1,6 @@
 // Issue 3's overhead scenario: what each layer costs. Plain Node proxy, host without wasm, host
 // with the filter and no rules, host with filter + service as shipped (envoy-configs/envoy.yaml).
-import { comparePanels, compareTable, pairedRatios, plannedMs, ratio, runCompare, type CompareSettings } from "./compare.ts";
+import { comparePanels, compareTable, pairedRatios, plannedMs, ratio, runCompare, type CompareResult, type CompareSettings } from "./compare.ts";
 import { hostBothModules, hostEmptyFilter, hostNoFilter, plainProxy } from "./variants.ts";
 import { settingsLine } from "./host-overhead.ts";
 import type { Scenario, ScenarioOptions, ScenarioOutput } from "./types.ts";
@@ -52,7 +52,7 @@ export const overhead: Scenario = {
 };
 
 /** The per-round pairings under the table: what the CPU goal is read from on a machine whose load drifts. */
-function pairedLines(r: Parameters<typeof pairedRatios>[0]): string {
+function pairedLines(r: CompareResult): string {
   const has = (k: string) => r.variants.some((v) => v.key === k);
   const rows = [["host, empty filter", "host-empty"], ["host, filter + service", "host-both"]].filter(([, k]) => has(k) && has("host"));
   if (!rows.length) return "";
