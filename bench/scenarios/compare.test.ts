@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { pairedRatios, type CompareResult } from "./compare.ts";
+import { pairedRatios, phaseConfig, plannedMs, roundPhases, type CompareResult, type CompareSettings } from "./compare.ts";
 
 /** A run with only what pairedRatios reads: per (target, round), a conn/s phase and a MB/s phase. */
 function run(rounds: Array<Record<string, { cps: number; cpu: number; mbps: number }>>): CompareResult {
@@ -34,4 +34,35 @@ test("pairedRatios skips rounds where either side is missing or measured nothing
   assert.equal(p.connPerSec, 0.9);
   assert.equal(p.cpuPerConn, null, "the host's only CPU figure is 0: no ratio");
   assert.equal(p.mbPerSec, null);
+});
+
+const SETTINGS: CompareSettings = {
+  concurrency: 1, rounds: 8, warmupMs: 2000, cpsMs: 4000, mbpsMs: 2500, cpsWorkers: 64, cpsPayloadBytes: 64,
+  mbpsConnections: 4, mbpsPayloadBytes: 65536, fixedRate: 0,
+};
+
+test("a fixed rate adds an open-loop phase to every round: that many connections per second for the conn/s phase's length", () => {
+  assert.deepEqual(roundPhases(SETTINGS), ["cps", "mbps"]);
+  const withRate = { ...SETTINGS, fixedRate: 2000 };
+  assert.deepEqual(roundPhases(withRate), ["cps", "mbps", "rate"]);
+  const load = phaseConfig(withRate, "rate", withRate.cpsMs);
+  assert.equal(load.mode, "open");
+  assert.equal(load.schedule, "2000@4s");
+  assert.equal(load.exchanges, 1);
+  assert.equal(load.payloadBytes, 64);
+  // The plan grows by one conn/s phase's length (and one client start) per variant and round.
+  assert.equal(plannedMs(withRate, 4) - plannedMs(SETTINGS, 4), 4 * 8 * (4000 + 250));
+});
+
+test("pairedRatios pairs the fixed-rate phases' CPU per connection on its own", () => {
+  const phases = [
+    { target: "host", phase: "cps", round: 0, connPerSec: 6000, proxyCpuUsPerConn: 130, mbPerSec: 0 },
+    { target: "both", phase: "cps", round: 0, connPerSec: 5800, proxyCpuUsPerConn: 140, mbPerSec: 0 },
+    { target: "host", phase: "rate", round: 0, connPerSec: 2000, proxyCpuUsPerConn: 200, mbPerSec: 0 },
+    { target: "both", phase: "rate", round: 0, connPerSec: 2000, proxyCpuUsPerConn: 204, mbPerSec: 0 },
+  ];
+  const p = pairedRatios({ settings: { rounds: 1 }, phases } as unknown as CompareResult, "both", "host");
+  assert.equal(p.cpuPerConn, 0.929);
+  assert.equal(p.cpuPerConnAtFixedRate, 0.98);
+  assert.equal(p.connPerSec, 0.967, "the fixed-rate phases do not count as conn/s phases");
 });

@@ -2,7 +2,10 @@
 // echo upstream, measured in alternating rounds within one run so drift on a shared machine hits
 // them alike. Each round runs, per variant, a connections/s phase (closed loop, back-to-back
 // short connections: connect, 64 B echo, close) and an MB/s phase (long-lived connections
-// echoing 64 KiB messages). Round r starts with variant r mod n, so no variant always goes first.
+// echoing 64 KiB messages), and with `fixedRate` set a fixed-rate phase (open loop: that many of the
+// same short connections per second, whatever the proxy does, so every variant does the same work
+// in the same time; CPU per connection there is not shaped by who wins the cores at saturation).
+// Round r starts with variant r mod n, so no variant always goes first.
 import { Histogram } from "../lib/histogram.ts";
 import { measurePhase, median, type PhaseResult } from "../lib/measure.ts";
 import { startUpstreamProc, type Target, type UpstreamProc } from "../lib/targets.ts";
@@ -28,7 +31,11 @@ export interface CompareSettings {
   cpsPayloadBytes: number;
   mbpsConnections: number;
   mbpsPayloadBytes: number;
+  /** Connections per second offered in each round's fixed-rate phase (cpsMs long); 0: no such phase. */
+  fixedRate: number;
 }
+
+export type PhaseKind = "cps" | "mbps" | "rate";
 
 export interface VariantFigures {
   key: string;
@@ -42,6 +49,8 @@ export interface VariantFigures {
   latencyP99Ms: number;
   proxyCpuUsPerConn: number;   // median over rounds
   proxyCpuMsPerMB: number;     // median over rounds
+  /** Median over rounds of CPU µs per connection in the fixed-rate phases; null without them. */
+  fixedRateCpuUsPerConn: number | null;
   errors: number;              // blocked + refused + failed, all phases
   /** CPU use during the conn/s phases (median, % of one core): who was busy. */
   proxyCpuPct: number;
@@ -64,13 +73,19 @@ const INTERVAL_MS = 500;
 const SPAWN_MS = 250;
 
 export function plannedMs(s: CompareSettings, variants: number): number {
-  return variants * (2 * s.warmupMs + s.rounds * (s.cpsMs + s.mbpsMs) + (2 + 2 * s.rounds) * SPAWN_MS) + 3000;
+  const perRound = s.cpsMs + s.mbpsMs + (s.fixedRate > 0 ? s.cpsMs : 0);
+  const spawnsPerRound = s.fixedRate > 0 ? 3 : 2;
+  return variants * (2 * s.warmupMs + s.rounds * perRound + (2 + spawnsPerRound * s.rounds) * SPAWN_MS) + 3000;
 }
 
-function phaseConfig(s: CompareSettings, phase: "cps" | "mbps", durationMs: number): Partial<LoadConfig> {
-  return phase === "cps"
-    ? { mode: "closed", reconnect: true, connections: s.cpsWorkers, payloadBytes: s.cpsPayloadBytes, exchanges: 1, durationMs, intervalMs: INTERVAL_MS }
-    : { mode: "closed", reconnect: false, connections: s.mbpsConnections, payloadBytes: s.mbpsPayloadBytes, exchanges: 0, durationMs, intervalMs: INTERVAL_MS };
+export function roundPhases(s: CompareSettings): PhaseKind[] {
+  return s.fixedRate > 0 ? ["cps", "mbps", "rate"] : ["cps", "mbps"];
+}
+
+export function phaseConfig(s: CompareSettings, phase: PhaseKind, durationMs: number): Partial<LoadConfig> {
+  if (phase === "cps") return { mode: "closed", reconnect: true, connections: s.cpsWorkers, payloadBytes: s.cpsPayloadBytes, exchanges: 1, durationMs, intervalMs: INTERVAL_MS };
+  if (phase === "mbps") return { mode: "closed", reconnect: false, connections: s.mbpsConnections, payloadBytes: s.mbpsPayloadBytes, exchanges: 0, durationMs, intervalMs: INTERVAL_MS };
+  return { mode: "open", schedule: `${s.fixedRate}@${durationMs / 1000}s`, payloadBytes: s.cpsPayloadBytes, exchanges: 1, intervalMs: INTERVAL_MS };
 }
 
 export async function runCompare(variants: Variant[], s: CompareSettings, progress: Progress): Promise<CompareResult> {
@@ -97,9 +112,9 @@ export async function runCompare(variants: Variant[], s: CompareSettings, progre
   for (let round = 0; round < s.rounds; round++) {
     for (let i = 0; i < targets.length; i++) {
       const t = targets[(round + i) % targets.length];
-      for (const ph of ["cps", "mbps"] as const) {
-        progress.setPhase(`round ${round + 1}/${s.rounds} ${t.label} ${ph === "cps" ? "conn/s" : "MB/s"}`);
-        phases.push(await measurePhase({ target: t, upstream, phase: ph, round, scenarioStartMs: scenarioStart, config: phaseConfig(s, ph, ph === "cps" ? s.cpsMs : s.mbpsMs), onInterval }));
+      for (const ph of roundPhases(s)) {
+        progress.setPhase(`round ${round + 1}/${s.rounds} ${t.label} ${ph === "cps" ? "conn/s" : ph === "mbps" ? "MB/s" : `${s.fixedRate} conn/s offered`}`);
+        phases.push(await measurePhase({ target: t, upstream, phase: ph, round, scenarioStartMs: scenarioStart, config: phaseConfig(s, ph, ph === "mbps" ? s.mbpsMs : s.cpsMs), onInterval }));
       }
     }
   }
@@ -108,6 +123,7 @@ export async function runCompare(variants: Variant[], s: CompareSettings, progre
     const mine = phases.filter((p) => p.target === t.key);
     const cps = mine.filter((p) => p.phase === "cps");
     const mbps = mine.filter((p) => p.phase === "mbps");
+    const fixed = mine.filter((p) => p.phase === "rate");
     const hist = new Histogram();
     for (const p of cps) hist.add(Histogram.fromSparse(p.summary.latencyHist, p.summary.latencyMaxUs, p.summary.latencySumUs));
     const lat = hist.summaryMs();
@@ -118,6 +134,7 @@ export async function runCompare(variants: Variant[], s: CompareSettings, progre
       latencyP50Ms: lat.p50, latencyP99Ms: lat.p99,
       proxyCpuUsPerConn: median(cps.map((p) => p.proxyCpuUsPerConn)),
       proxyCpuMsPerMB: median(mbps.map((p) => p.proxyCpuMsPerMB)),
+      fixedRateCpuUsPerConn: fixed.length ? median(fixed.map((p) => p.proxyCpuUsPerConn)) : null,
       errors: mine.reduce((n, p) => n + p.summary.blocked + p.summary.refused + p.summary.failed, 0),
       proxyCpuPct: round1(median(cps.map((p) => (100 * p.proxyCpuMs) / p.summary.elapsedMs))),
       upstreamCpuPct: round1(median(cps.map((p) => (100 * p.upstreamCpuMs) / p.summary.elapsedMs))),
@@ -137,8 +154,10 @@ export async function runCompare(variants: Variant[], s: CompareSettings, progre
  * rounds. A round's phases run seconds apart, so slow drift of this shared machine's load cancels,
  * where the ratio of two medians can pair a quiet round of one variant with a busy one of the other.
  */
-export function pairedRatios(r: CompareResult, key: string, baseKey: string): { connPerSec: number | null; mbPerSec: number | null; cpuPerConn: number | null } {
-  const per = (phase: "cps" | "mbps", pick: (p: PhaseResult) => number) => {
+export function pairedRatios(r: CompareResult, key: string, baseKey: string): {
+  connPerSec: number | null; mbPerSec: number | null; cpuPerConn: number | null; cpuPerConnAtFixedRate: number | null;
+} {
+  const per = (phase: PhaseKind, pick: (p: PhaseResult) => number) => {
     const ratios: number[] = [];
     for (let round = 0; round < r.settings.rounds; round++) {
       const a = r.phases.find((p) => p.target === key && p.phase === phase && p.round === round);
@@ -150,9 +169,12 @@ export function pairedRatios(r: CompareResult, key: string, baseKey: string): { 
   return {
     connPerSec: per("cps", (p) => p.connPerSec),
     mbPerSec: per("mbps", (p) => p.mbPerSec),
-    cpuPerConn: per("cps", (p) => (p.proxyCpuUsPerConn > 0 ? 1 / p.proxyCpuUsPerConn : 0)),
+    cpuPerConn: per("cps", cpuInverse),
+    cpuPerConnAtFixedRate: per("rate", cpuInverse),
   };
 }
+
+const cpuInverse = (p: PhaseResult) => (p.proxyCpuUsPerConn > 0 ? 1 / p.proxyCpuUsPerConn : 0);
 
 export function round1(v: number): number {
   return Math.round(v * 10) / 10;
@@ -194,13 +216,16 @@ export function comparePanels(r: CompareResult): Panel[] {
 
 export function compareTable(r: CompareResult, baselineKey: string): string {
   const base = r.variants.find((v) => v.key === baselineKey);
-  const rows = [["variant", "conn/s", "vs base", "MB/s", "vs base", "p50 ms", "p99 ms", "proxy CPU µs/conn", "proxy CPU ms/MB", "CPU% proxy/upstr/client", "errors"]];
+  const fixed = r.settings.fixedRate > 0;
+  const rows = [["variant", "conn/s", "vs base", "MB/s", "vs base", "p50 ms", "p99 ms", "proxy CPU µs/conn",
+    ...(fixed ? [`at ${r.settings.fixedRate}/s`] : []), "proxy CPU ms/MB", "CPU% proxy/upstr/client", "errors"]];
   for (const v of r.variants) {
     rows.push([v.label, v.connPerSec.toFixed(0), fmtRatio(ratio(v.connPerSec, base?.connPerSec)), v.mbPerSec.toFixed(1),
       fmtRatio(ratio(v.mbPerSec, base?.mbPerSec)), v.latencyP50Ms.toFixed(2), v.latencyP99Ms.toFixed(2),
-      v.proxyCpuUsPerConn.toFixed(0), v.proxyCpuMsPerMB.toFixed(2), `${v.proxyCpuPct.toFixed(0)}/${v.upstreamCpuPct.toFixed(0)}/${v.clientCpuPct.toFixed(0)}`, String(v.errors)]);
+      v.proxyCpuUsPerConn.toFixed(0), ...(fixed ? [v.fixedRateCpuUsPerConn === null ? "-" : v.fixedRateCpuUsPerConn.toFixed(0)] : []),
+      v.proxyCpuMsPerMB.toFixed(2), `${v.proxyCpuPct.toFixed(0)}/${v.upstreamCpuPct.toFixed(0)}/${v.clientCpuPct.toFixed(0)}`, String(v.errors)]);
   }
-  for (const sk of r.skipped) rows.push([sk.label, "skipped", "", "", "", "", "", "", "", "", ""]);
+  for (const sk of r.skipped) rows.push([sk.label, "skipped", ...rows[0].slice(2).map(() => "")]);
   return formatTable(rows);
 }
 

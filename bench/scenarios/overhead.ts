@@ -5,10 +5,16 @@ import { hostBothModules, hostEmptyFilter, hostNoFilter, plainProxy } from "./va
 import { settingsLine } from "./host-overhead.ts";
 import type { Scenario, ScenarioOptions, ScenarioOutput } from "./types.ts";
 
+/**
+ * Offered connections per second in the fixed-rate phases: about a third of what the host without
+ * wasm completes per worker here (~6500/s closed loop), so every variant keeps up with it.
+ */
+const FIXED_RATE = 2000;
+
 export function overheadSettings(quick: boolean, concurrency = 1, rounds?: number): CompareSettings {
   return quick
-    ? { concurrency, rounds: rounds ?? 3, warmupMs: 800, cpsMs: 1500, mbpsMs: 1000, cpsWorkers: 64, cpsPayloadBytes: 64, mbpsConnections: 4 * concurrency, mbpsPayloadBytes: 65536 }
-    : { concurrency, rounds: rounds ?? 8, warmupMs: 2000, cpsMs: 4000, mbpsMs: 2500, cpsWorkers: 64, cpsPayloadBytes: 64, mbpsConnections: 4 * concurrency, mbpsPayloadBytes: 65536 };
+    ? { concurrency, rounds: rounds ?? 3, warmupMs: 800, cpsMs: 1500, mbpsMs: 1000, cpsWorkers: 64, cpsPayloadBytes: 64, mbpsConnections: 4 * concurrency, mbpsPayloadBytes: 65536, fixedRate: FIXED_RATE }
+    : { concurrency, rounds: rounds ?? 8, warmupMs: 2000, cpsMs: 4000, mbpsMs: 2500, cpsWorkers: 64, cpsPayloadBytes: 64, mbpsConnections: 4 * concurrency, mbpsPayloadBytes: 65536, fixedRate: FIXED_RATE };
 }
 
 export const overhead: Scenario = {
@@ -37,6 +43,8 @@ export const overhead: Scenario = {
           bothModulesVsNoFilter: both ? pairedRatios(r, "host-both", "host") : null,
         },
         cpuCostUsPerConn: Object.fromEntries(r.variants.map((v) => [v.key, Math.round(v.proxyCpuUsPerConn)])),
+        cpuCostUsPerConnAtFixedRate: Object.fromEntries(r.variants.map((v) => [v.key, v.fixedRateCpuUsPerConn === null ? null : Math.round(v.fixedRateCpuUsPerConn)])),
+        fixedRate: s.fixedRate,
         latencyP50Ms: Object.fromEntries(r.variants.map((v) => [v.key, v.latencyP50Ms])),
         latencyP99Ms: Object.fromEntries(r.variants.map((v) => [v.key, v.latencyP99Ms])),
         skipped: r.skipped.map((x) => x.key),
@@ -56,9 +64,11 @@ function pairedLines(r: CompareResult): string {
   const has = (k: string) => r.variants.some((v) => v.key === k);
   const rows = [["host, empty filter", "host-empty"], ["host, filter + service", "host-both"]].filter(([, k]) => has(k) && has("host"));
   if (!rows.length) return "";
+  const fixed = r.settings.fixedRate > 0 ? `, at ${r.settings.fixedRate} conn/s offered` : "";
   return "\n\nvs host with no wasm, median of per-round ratios (conn/s variant/host; CPU per connection host/variant):\n" +
     rows.map(([label, k]) => {
       const p = pairedRatios(r, k, "host");
-      return `  ${label}: conn/s ${p.connPerSec}x, MB/s ${p.mbPerSec}x, CPU per connection ${p.cpuPerConn}x`;
+      return `  ${label}: conn/s ${p.connPerSec}x, MB/s ${p.mbPerSec}x, CPU per connection ${p.cpuPerConn}x` +
+        (fixed ? `${fixed} ${p.cpuPerConnAtFixedRate}x` : "");
     }).join("\n");
 }
