@@ -13,7 +13,8 @@ const FIXED_RATE = 2000;
 
 export function overheadSettings(quick: boolean, concurrency = 1, rounds?: number): CompareSettings {
   return quick
-    ? { concurrency, rounds: rounds ?? 3, warmupMs: 800, cpsMs: 1500, mbpsMs: 1000, cpsWorkers: 64, cpsPayloadBytes: 64, mbpsConnections: 4 * concurrency, mbpsPayloadBytes: 65536, fixedRate: FIXED_RATE }
+    // quick: two rounds, so the three phases per round still finish within the 60 s --quick promises
+    ? { concurrency, rounds: rounds ?? 2, warmupMs: 800, cpsMs: 1500, mbpsMs: 1000, cpsWorkers: 64, cpsPayloadBytes: 64, mbpsConnections: 4 * concurrency, mbpsPayloadBytes: 65536, fixedRate: FIXED_RATE }
     : { concurrency, rounds: rounds ?? 8, warmupMs: 2000, cpsMs: 4000, mbpsMs: 2500, cpsWorkers: 64, cpsPayloadBytes: 64, mbpsConnections: 4 * concurrency, mbpsPayloadBytes: 65536, fixedRate: FIXED_RATE };
 }
 
