@@ -73,9 +73,14 @@ const INTERVAL_MS = 500;
 const SPAWN_MS = 250;
 
 export function plannedMs(s: CompareSettings, variants: number): number {
-  const perRound = s.cpsMs + s.mbpsMs + (s.fixedRate > 0 ? s.cpsMs : 0);
-  const spawnsPerRound = s.fixedRate > 0 ? 3 : 2;
-  return variants * (2 * s.warmupMs + s.rounds * perRound + (2 + spawnsPerRound * s.rounds) * SPAWN_MS) + 3000;
+  const phases = roundPhases(s);
+  const perRound = phases.reduce((ms, ph) => ms + phaseMs(s, ph), 0);
+  return variants * (2 * s.warmupMs + s.rounds * perRound + (2 + phases.length * s.rounds) * SPAWN_MS) + 3000;
+}
+
+/** A phase's length: the fixed-rate phase lasts as long as the conn/s phase it is set beside. */
+function phaseMs(s: CompareSettings, phase: PhaseKind): number {
+  return phase === "mbps" ? s.mbpsMs : s.cpsMs;
 }
 
 export function roundPhases(s: CompareSettings): PhaseKind[] {
@@ -114,7 +119,7 @@ export async function runCompare(variants: Variant[], s: CompareSettings, progre
       const t = targets[(round + i) % targets.length];
       for (const ph of roundPhases(s)) {
         progress.setPhase(`round ${round + 1}/${s.rounds} ${t.label} ${ph === "cps" ? "conn/s" : ph === "mbps" ? "MB/s" : `${s.fixedRate} conn/s offered`}`);
-        phases.push(await measurePhase({ target: t, upstream, phase: ph, round, scenarioStartMs: scenarioStart, config: phaseConfig(s, ph, ph === "mbps" ? s.mbpsMs : s.cpsMs), onInterval }));
+        phases.push(await measurePhase({ target: t, upstream, phase: ph, round, scenarioStartMs: scenarioStart, config: phaseConfig(s, ph, phaseMs(s, ph)), onInterval }));
       }
     }
   }
@@ -154,9 +159,15 @@ export async function runCompare(variants: Variant[], s: CompareSettings, progre
  * rounds. A round's phases run seconds apart, so slow drift of this shared machine's load cancels,
  * where the ratio of two medians can pair a quiet round of one variant with a busy one of the other.
  */
-export function pairedRatios(r: CompareResult, key: string, baseKey: string): {
-  connPerSec: number | null; mbPerSec: number | null; cpuPerConn: number | null; cpuPerConnAtFixedRate: number | null;
-} {
+export interface PairedRatios {
+  connPerSec: number | null;
+  mbPerSec: number | null;
+  cpuPerConn: number | null;
+  /** null without fixed-rate phases. */
+  cpuPerConnAtFixedRate: number | null;
+}
+
+export function pairedRatios(r: CompareResult, key: string, baseKey: string): PairedRatios {
   const per = (phase: PhaseKind, pick: (p: PhaseResult) => number) => {
     const ratios: number[] = [];
     for (let round = 0; round < r.settings.rounds; round++) {

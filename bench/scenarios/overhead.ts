@@ -1,6 +1,6 @@
 // Issue 3's overhead scenario: what each layer costs. Plain Node proxy, host without wasm, host
 // with the filter and no rules, host with filter + service as shipped (envoy-configs/envoy.yaml).
-import { comparePanels, compareTable, pairedRatios, plannedMs, ratio, runCompare, type CompareResult, type CompareSettings } from "./compare.ts";
+import { comparePanels, compareTable, pairedRatios, plannedMs, ratio, runCompare, type CompareSettings, type PairedRatios } from "./compare.ts";
 import { hostBothModules, hostEmptyFilter, hostNoFilter, plainProxy } from "./variants.ts";
 import { settingsLine } from "./host-overhead.ts";
 import type { Scenario, ScenarioOptions, ScenarioOutput } from "./types.ts";
@@ -28,6 +28,11 @@ export const overhead: Scenario = {
     const fig = (k: string) => r.variants.find((v) => v.key === k);
     const [plain, host, empty, both] = ["plain", "host", "host-empty", "host-both"].map(fig);
     if (!plain || !host) throw new Error(`overhead needs at least the plain proxy and the host; skipped: ${r.skipped.map((x) => `${x.label} (${x.reason})`).join(", ")}`);
+    const emptyPaired = empty ? pairedRatios(r, "host-empty", "host") : null;
+    const bothPaired = both ? pairedRatios(r, "host-both", "host") : null;
+    const againstHost: Array<[string, PairedRatios]> = [];
+    if (empty && emptyPaired) againstHost.push([empty.label, emptyPaired]);
+    if (both && bothPaired) againstHost.push([both.label, bothPaired]);
     return {
       summary: {
         hostVsPlainProxy: ratio(host.connPerSec, plain.connPerSec),
@@ -40,8 +45,8 @@ export const overhead: Scenario = {
         },
         pairedRounds: {
           hostVsPlainProxy: pairedRatios(r, "host", "plain"),
-          emptyFilterVsNoFilter: empty ? pairedRatios(r, "host-empty", "host") : null,
-          bothModulesVsNoFilter: both ? pairedRatios(r, "host-both", "host") : null,
+          emptyFilterVsNoFilter: emptyPaired,
+          bothModulesVsNoFilter: bothPaired,
         },
         cpuCostUsPerConn: Object.fromEntries(r.variants.map((v) => [v.key, Math.round(v.proxyCpuUsPerConn)])),
         cpuCostUsPerConnAtFixedRate: Object.fromEntries(r.variants.map((v) => [v.key, v.fixedRateCpuUsPerConn === null ? null : Math.round(v.fixedRateCpuUsPerConn)])),
@@ -52,7 +57,7 @@ export const overhead: Scenario = {
         crossCheckMismatches: r.crossCheckMismatches.length,
       },
       figures: { settings: r.settings, variants: r.variants, skipped: r.skipped, phases: r.phases, crossCheckMismatches: r.crossCheckMismatches, crossChecksTotal: r.crossChecksTotal },
-      table: compareTable(r, "plain") + pairedLines(r) + (r.skipped.length ? `\n\nskipped: ${r.skipped.map((x) => `${x.label}: ${x.reason}`).join("; ")}` : ""),
+      table: compareTable(r, "plain") + pairedLines(s, againstHost) + (r.skipped.length ? `\n\nskipped: ${r.skipped.map((x) => `${x.label}: ${x.reason}`).join("; ")}` : ""),
       chart: { title: "Overhead: plain proxy, host, host + empty filter, host + filter + service", subtitle: settingsLine(s), panels: comparePanels(r) },
       notes: r.skipped.map((x) => `${x.label} skipped: ${x.reason}`),
       mismatches: r.crossCheckMismatches.map((m) => `${m.target} ${m.phase} round ${m.round + 1}: ${m.what}: ${m.stat} = ${m.proxy} but clients saw ${m.clients}`),
@@ -61,15 +66,10 @@ export const overhead: Scenario = {
 };
 
 /** The per-round pairings under the table: what the CPU goal is read from on a machine whose load drifts. */
-function pairedLines(r: CompareResult): string {
-  const has = (k: string) => r.variants.some((v) => v.key === k);
-  const rows = [["host, empty filter", "host-empty"], ["host, filter + service", "host-both"]].filter(([, k]) => has(k) && has("host"));
+function pairedLines(s: CompareSettings, rows: Array<[string, PairedRatios]>): string {
   if (!rows.length) return "";
-  const fixed = r.settings.fixedRate > 0 ? `, at ${r.settings.fixedRate} conn/s offered` : "";
+  const fixed = s.fixedRate > 0 ? `, at ${s.fixedRate} conn/s offered` : "";
   return "\n\nvs host with no wasm, median of per-round ratios (conn/s variant/host; CPU per connection host/variant):\n" +
-    rows.map(([label, k]) => {
-      const p = pairedRatios(r, k, "host");
-      return `  ${label}: conn/s ${p.connPerSec}x, MB/s ${p.mbPerSec}x, CPU per connection ${p.cpuPerConn}x` +
-        (fixed ? `${fixed} ${p.cpuPerConnAtFixedRate}x` : "");
-    }).join("\n");
+    rows.map(([label, p]) => `  ${label}: conn/s ${p.connPerSec}x, MB/s ${p.mbPerSec}x, CPU per connection ${p.cpuPerConn}x` +
+      (fixed ? `${fixed} ${p.cpuPerConnAtFixedRate}x` : "")).join("\n");
 }
