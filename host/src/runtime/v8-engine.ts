@@ -5,7 +5,7 @@
 //   --wasm_max_mem_pages=16384   PROXY_WASM_HOST_MAX_WASM_MEMORY_SIZE_BYTES (1 GiB) in 64 KiB pages
 // Node's defaults differ on both: functions start in Liftoff and move to TurboFan only after about
 // 13 MB of their bytecode has run (--wasm-tiering-budget), so a small per-connection callback stays
-// in baseline code for the first hundred thousand connections or so; and memories may grow to
+// in baseline code for the first tens of thousands of connections; and memories may grow to
 // 4 GiB. A module measured or tested here would run code Envoy never runs and could grow memory
 // Envoy refuses. V8 flags are per process: worker threads compile with what the main thread set.
 // cpp-host also sets --stack-trace-limit=20 (frames in a trap's backtrace); that flag would change
