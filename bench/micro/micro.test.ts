@@ -21,7 +21,9 @@ test("callbacks: three variants, every module counted every connection, host cos
   const out = path.join(dir, "callbacks.json");
   const { stdout } = await cli("callbacks.ts", ["--connections", "2000", "--rounds", "2", "--warmup-rounds", "1",
     "--host-phases", "1", "--host-phase-ms", "600", "--host-warmup-ms", "0", "--out", out]);
-  assert.match(stdout, /filter share of host cost: [\d.]+ %/);
+  // A tiny run on a busy machine can measure the filter below the empty module: the share is then
+  // negative and the goal not judged, and the line still carries the number.
+  assert.match(stdout, /filter share of host cost: -?[\d.]+ % \(goal < 2 %: (met|NOT met|not judged: [^)]+)\)/);
   const r = JSON.parse(readFileSync(out, "utf8"));
   assert.equal(r.benchmark, "callbacks");
   assert.ok(r.machine.cpuModel && r.machine.cores >= 1 && r.machine.node.startsWith("v"));

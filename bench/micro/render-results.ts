@@ -25,7 +25,7 @@ function callbacks(r: CallbacksResult): string {
     `- Sentinel filter over empty filter: **${s.filterCallbacksNsPerConn} ns** per connection in callbacks` +
       (s.filterClockNsPerConn === null ? "." : ` + ${s.filterClockNsPerConn} ns of tick/queue work (${round(s.filterClockNsPerSec / 1e6, 2)} ms per second spread over ${round(h?.connPerSec ?? 0, 0)} conn/s) = **${s.filterNsPerConn} ns**.`),
     h ? `- Host's own cost: **${round(h.usPerConn, 1)} CPU-µs per connection**${h.connPerSec ? ` (${round(h.connPerSec, 0)} conn/s, ${round(h.coresUsed ?? 0, 2)} cores busy)` : ""}; ${h.detail}.` : "- Host's own cost: not measured.",
-    ...(s.filterShareOfHost === null ? [] : [`- **Filter share of the host's per-connection cost: ${round(s.filterShareOfHost * 100, 2)} %** (goal < 2 %: ${s.goalMet ? "met" : "not met"}).`]),
+    ...(s.filterShareOfHost === null ? [] : [`- **Filter share of the host's per-connection cost: ${round(s.filterShareOfHost * 100, 2)} %** (goal < 2 %: ${s.goalMet === null ? "not judged, below the run's resolution" : s.goalMet ? "met" : "not met"}).`]),
     `- Calls per connection (traced run): host→VM ${Object.entries(r.callProfile.hostToVmPerConn).map(([k, v]) => `${k.replace(/^proxy_on_/, "")} ${v}`).join(", ")}; ` +
       `VM→host ${Object.entries(r.callProfile.vmToHostPerConn).map(([k, v]) => `${k.replace(/^env\.proxy_/, "")} ${v}`).join(", ")} (proxy_log only because tracing enables the debug line).`,
     `- Checks: ${r.checks.filter((c) => c.ok).length}/${r.checks.length} held.`,
