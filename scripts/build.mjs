@@ -5,6 +5,10 @@
 //   --use abort=...      routes AS aborts to our handler (logs through proxy_log, then traps): no env.abort
 //   --exportStart        the start function becomes `_initialize`, which Envoy calls once the VM exists
 //   --runtime incremental keeps `__pin`/`__unpin` semantics the ABI layer relies on for host-owned buffers
+//   --disable bulk-memory  the incremental runtime zeroes each function's shadow-stack frame on entry;
+//                          with bulk memory that is a `memory.fill`, which V8 (Envoy's engine) runs as
+//                          a call out of the wasm code into C++, on every call of every such function
+//                          (several per connection). Without it the frame is zeroed by plain stores.
 import asc from "assemblyscript/asc";
 import { readdirSync, statSync, mkdirSync, existsSync } from "node:fs";
 import { join, relative, basename, dirname } from "node:path";
@@ -17,6 +21,7 @@ const COMMON = [
   "--runtime", "incremental",
   "--use", "abort=abi/assembly/abort/onAbort",
   "--exportStart", "_initialize",
+  "--disable", "bulk-memory",
 ];
 const RELEASE = ["-O3", "--converge"];
 const DEBUG = ["--debug", "--sourceMap"];

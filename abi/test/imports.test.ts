@@ -9,6 +9,7 @@ import { checkModule } from "./check-module.ts";
 import { encodeModule, parseModule } from "./wasm-binary.ts";
 import type { FuncType } from "./wasm-binary.ts";
 import { CALLBACKS_0_2_1, HOST_FUNCTIONS_0_2_1, L4_CALLBACKS } from "./abi-0-2-1.ts";
+import binaryen from "binaryen";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const BUILDS = ["filter.wasm", "filter.debug.wasm", "service.wasm", "service.debug.wasm"];
@@ -40,6 +41,36 @@ for (const name of BUILDS) {
     }
   });
 }
+
+/** Whether the module validates with every wasm feature except bulk memory (binaryen prints what fails). */
+function validWithoutBulkMemory(bytes: Uint8Array): boolean {
+  const m = binaryen.readBinary(bytes);
+  try {
+    m.setFeatures(binaryen.Features.All & ~binaryen.Features.BulkMemory & ~binaryen.Features.BulkMemoryOpt);
+    return m.validate() !== 0;
+  } finally {
+    m.dispose();
+  }
+}
+
+for (const name of ["filter.wasm", "service.wasm"]) {
+  // scripts/build.mjs --disable bulk-memory: V8 runs memory.fill/memory.copy as calls out of the wasm
+  // code into C++, and the runtime's shadow-stack zeroing would make one per call of most functions.
+  test(`imports: build/${name} has no bulk-memory instruction (no memory.fill per function call)`, () => {
+    assert.ok(validWithoutBulkMemory(readBuild(name)), `${name} uses bulk memory: build it with --disable bulk-memory`);
+  });
+}
+
+test("imports: the bulk-memory check finds a memory.fill", () => {
+  // (module (memory 1) (func (memory.fill (i32.const 0) (i32.const 0) (i32.const 32))))
+  const m = new binaryen.Module();
+  m.setMemory(1, 1);
+  m.addFunction("f", binaryen.none, binaryen.none, [], m.memory.fill(m.i32.const(0), m.i32.const(0), m.i32.const(32)));
+  m.setFeatures(binaryen.Features.All);
+  const bytes = m.emitBinary();
+  m.dispose();
+  assert.equal(validWithoutBulkMemory(bytes), false);
+});
 
 // The probe calls every hostcall wrapper, so its imports are every declaration in
 // abi/assembly/imports.ts: this checks each declared signature against Envoy's, used or not.

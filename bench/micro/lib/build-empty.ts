@@ -15,6 +15,7 @@ export const FILTER_BUILD_FLAGS: readonly string[] = [
   "--runtime", "incremental",
   "--use", "abort=abi/assembly/abort/onAbort",
   "--exportStart", "_initialize",
+  "--disable", "bulk-memory",
   "-O3", "--converge",
 ];
 
