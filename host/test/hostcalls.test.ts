@@ -64,6 +64,14 @@ test("log, time, HTTP/gRPC in a network context, foreign functions, done, effect
   });
 });
 
+test("time: the clock answers with the emulator's wall time and is traced like every host call", async () => {
+  const { lines } = await run("misc", { logLevel: "trace" });
+  assert.equal(kv(facts(lines, "misc ")[0]).time, "0:1700000000000000000");
+  const call = lines.findIndex((l) => /^\[vm->host\] env\.proxy_get_current_time_nanoseconds\(\d+\)$/.test(l));
+  assert.ok(call >= 0, lines.join("\n"));
+  assert.equal(lines[call + 1], "[vm<-host] env.proxy_get_current_time_nanoseconds return: 0");
+});
+
 test("wasi: fd 1 -> info, fd 2 -> error, other fds BADF, clocks, environ, proc_exit returns", async () => {
   const { main } = await run("wasi", { env: { A: "1" }, logLevel: "trace" });
   assert.ok(main.some((e) => e.level === 2 && e.line === "wasm log root vm1: to stdout"));

@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { LogLevels, LogSink } from "../log/log-sink.ts";
 import { SharedStore } from "../store/index.ts";
-import { RealThreadEnv, addU64Halves } from "./thread-env.ts";
+import { RealThreadEnv } from "./thread-env.ts";
 
 function env(): RealThreadEnv {
   const log = new LogSink(LogLevels.create({ level: 2, components: {} }), 1, () => {});
@@ -39,17 +39,4 @@ test("wallTimeNsInto never goes backwards", async () => {
     if (i % 5000 === 0) await new Promise((r) => setTimeout(r, 5)); // the low half wraps every 4.3 s; 20 ms of spread still crosses values
   }
   assert.ok(out[1] > 0x17000000, "the high half holds the epoch's upper bits (a 2020s date)");
-});
-
-test("addU64Halves: a 64-bit add in two u32 halves, carry included, exact up to 2^53", () => {
-  const out = new Uint32Array(2);
-  const check = (base: bigint, n: number) => {
-    addU64Halves(Number(base & 0xffffffffn), Number(base >> 32n), n, out);
-    assert.equal((BigInt(out[1]) << 32n) | BigInt(out[0]), base + BigInt(n), `${base} + ${n}`);
-  };
-  check(0n, 0);
-  check(0xffffffffn, 1); // carry out of the low half
-  check(0x17ffffffffn, 0xffffffff);
-  check(1_764_000_000_000_000_000n, 2 ** 53 - 1); // today's epoch ns + 104 days of uptime
-  check(0x1_7fff_ffff_ffffn, 2 ** 32 + 5);
 });

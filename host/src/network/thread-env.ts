@@ -2,6 +2,7 @@
 // and queue-ready notifications routed to the owner's thread by `route`.
 import type { QueueOwner, SharedStoreApi, ThreadEnv } from "../contracts.ts";
 import { LOG_COMPONENTS, type LogSink } from "../log/log-sink.ts";
+import { addU64Halves } from "../runtime/u64-halves.ts";
 
 const SRC = "host/src/runtime";
 
@@ -79,13 +80,4 @@ export class RealThreadEnv implements ThreadEnv {
   emitLog(level: number, component: string, line: string): void {
     this.sink.emit(level, component, SRC, line);
   }
-}
-
-/** out = (baseHi:baseLo) + n as u32 halves, for 0 <= n < 2^53: exact in doubles, no BigInt. */
-export function addU64Halves(baseLo: number, baseHi: number, n: number, out: Uint32Array): void {
-  const nHi = Math.floor(n / 4294967296);
-  const lo = baseLo + (n - nHi * 4294967296);
-  const carry = lo >= 4294967296 ? 1 : 0;
-  out[0] = lo - carry * 4294967296;
-  out[1] = baseHi + nHi + carry;
 }

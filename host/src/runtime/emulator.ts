@@ -6,6 +6,7 @@ import { LogLevel, type ConnectionHandler, type HostConfig, type LogLevelName, t
 import { SharedStore } from "../store/shared-store.ts";
 import type { UpstreamAddressSource } from "./filter-manager.ts";
 import { ThreadRuntime } from "./thread-runtime.ts";
+import { addU64Halves } from "./u64-halves.ts";
 import { loadWasmModule, type LoadedModule } from "./wasm-module.ts";
 
 export type PluginInput = Partial<Omit<PluginSpec, "vmConfiguration" | "pluginConfiguration">> & {
@@ -83,6 +84,9 @@ export class Emulator {
   autoConnectUpstream: boolean;
   #now = 0;
   #wallStart: number;
+  /** The virtual wall clock's start in ns as u32 halves, for wallTimeNsInto (no BigInt per reading). */
+  #wallStartLo: number;
+  #wallStartHi: number;
   #timers: Timer[] = [];
   #timerSeq = 0;
   #pending: (() => void)[] = [];
@@ -114,6 +118,9 @@ export class Emulator {
     this.store = opts.store ?? SharedStore.create({ bytes: 1 << 22 });
     this.logLevel = LogLevel[opts.logLevel ?? "info"];
     this.#wallStart = opts.wallClockStartMs ?? 1_700_000_000_000;
+    const startNs = BigInt(this.#wallStart) * 1_000_000n;
+    this.#wallStartLo = Number(startNs & 0xffffffffn);
+    this.#wallStartHi = Number(startNs >> 32n);
     this.autoConnectUpstream = opts.autoConnectUpstream ?? true;
     this.#logSink = opts.logSink;
   }
@@ -123,6 +130,9 @@ export class Emulator {
       threadId,
       store: this.store,
       wallTimeNs: () => BigInt(this.#wallStart + this.#now) * 1_000_000n,
+      // The real host's form of the same clock (network/thread-env.ts), so the clock a module reads
+      // here takes the host's own path.
+      wallTimeNsInto: (out) => addU64Halves(this.#wallStartLo, this.#wallStartHi, this.#now * 1_000_000, out),
       monotonicNs: () => BigInt(this.#now) * 1_000_000n,
       setTimer: (delayMs, fn) => {
         const t: Timer = { id: ++this.#timerSeq, due: this.#now + Math.max(0, delayMs), delayMs: Math.max(0, delayMs), fn, cancelled: false };
