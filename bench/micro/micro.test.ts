@@ -110,6 +110,25 @@ test("filterSawFromMetrics: the connection counter, else pass + block; nothing w
   assert.equal(filterSawFromMetrics({}), undefined);
 });
 
+test("cold: each variant's events timed at every eviction size, every connection through its whole sequence", async () => {
+  const out = path.join(dir, "cold.json");
+  const { stdout } = await cli("cold.ts", ["--connections", "300", "--rounds", "2", "--evict-kb", "0,64", "--out", out]);
+  assert.match(stdout, /^0 KiB evicted before each event/m);
+  assert.match(stdout, /^64 KiB evicted before each event/m);
+  assert.match(stdout, /checks: 3\/3 ok/);
+  const r = JSON.parse(readFileSync(out, "utf8"));
+  assert.equal(r.benchmark, "cold");
+  assert.deepEqual(r.sizes.map((s: any) => s.evictKb), [0, 64]);
+  for (const size of r.sizes) {
+    assert.deepEqual(size.variants.map((v: any) => v.key), ["no-wasm", "empty-filter", "filter"]);
+    for (const v of size.variants) {
+      assert.equal(v.nsPerConnRounds.length, 2);
+      assert.ok(v.nsPerConn > 0 && v.perEvent.onNewConnection > 0 && v.perEvent.onDownstreamClosed > 0, JSON.stringify(v));
+    }
+    assert.equal(size.variants[0].overNoWasm, 0);
+  }
+});
+
 test("virtualClock: whole connections per whole ms", () => {
   assert.deepEqual(virtualClock(500), { batch: 1, stepMs: 2 });
   assert.deepEqual(virtualClock(10_000), { batch: 10, stepMs: 1 });
@@ -129,4 +148,5 @@ test("the empty filter is built with the flags scripts/build.mjs gives build/fil
 test("bad usage exits 2 and names the option", async () => {
   await assert.rejects(cli("callbacks.ts", ["--rounds"]), (e: any) => e.code === 2 && /--rounds needs a value/.test(e.stderr));
   await assert.rejects(cli("memory.ts", ["--bogus"]), (e: any) => e.code === 2 && /unknown option --bogus/.test(e.stderr));
+  await assert.rejects(cli("cold.ts", ["--evict-kb", "x"]), (e: any) => e.code === 2 && /--evict-kb: "x" is not a list/.test(e.stderr));
 });

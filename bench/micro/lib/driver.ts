@@ -105,6 +105,12 @@ export class BenchTarget {
 
   readonly #failEvery: number;
   #upstreamAttempts = 0;
+  #wrapHandler: ((h: ConnectionHandler) => ConnectionHandler) | undefined;
+
+  /** Every later connection's events go through `wrap(handler)` (bench/micro/cold.ts times and spaces them). */
+  wrapHandlers(wrap: (h: ConnectionHandler) => ConnectionHandler): void {
+    this.#wrapHandler = wrap;
+  }
 
   private constructor(emu: Emulator, failEvery: number) {
     this.emu = emu;
@@ -136,7 +142,8 @@ export class BenchTarget {
     const rt = this.emu.workers[this.#nextWorker];
     if (++this.#nextWorker === this.emu.workers.length) this.#nextWorker = 0;
     const t = new BenchTransport(this.#nextId++, this.#destination, this.#upstream);
-    const h: ConnectionHandler = rt.createConnection(this.listener, t);
+    const created: ConnectionHandler = rt.createConnection(this.listener, t);
+    const h = this.#wrapHandler === undefined ? created : this.#wrapHandler(created);
     h.onNewConnection();
     if (!t.hostClosed) h.onDownstreamData(payload, false);
     const reachesUpstream = !t.hostClosed && t.upstreamRequested;
