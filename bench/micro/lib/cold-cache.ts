@@ -39,7 +39,10 @@ export class EventTimes {
 
 const [NEW, DOWN_DATA, UP_CONNECTED, UP_FAILED, UP_DATA, UP_CLOSED, DOWN_CLOSED] = EVENTS.map((_, i) => i);
 
-/** Evicts, then times the inner handler's event. */
+/**
+ * Evicts, then times the inner handler's event. One method per event, each spelled out: a shared
+ * helper taking the event as a callback would add a closure call inside every timed interval.
+ */
 export class ColdHandler implements ConnectionHandler {
   readonly #inner: ConnectionHandler;
   readonly #evictor: CacheEvictor;
