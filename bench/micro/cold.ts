@@ -5,13 +5,17 @@
 // modules cost ~1 µs per connection; end to end several times that: this shows how much of it is
 // cache refills, per event, without the end-to-end noise. Method: bench/micro/README.md.
 //   node bench/micro/cold.ts [--quick] [--evict-kb 0,512] [--connections N] [--rounds N] [--warmup-rounds N] [--config FILE] [--out FILE]
+//        [--alt-filter FILE.wasm [--alt-service FILE.wasm]]   a fourth variant: another build, interleaved with the rest
+import { existsSync } from "node:fs";
+import path from "node:path";
 import { buildEmptyFilter } from "./lib/build-empty.ts";
 import { CacheEvictor, ColdHandler, EVENTS, EventTimes } from "./lib/cold-cache.ts";
 import { BenchTarget, clockRate, virtualClock } from "./lib/driver.ts";
 import { defaultResultsFile, machineInfo, median, moduleBuildInfo, parseArgs, round, runMain, table, UsageError, writeResults } from "./lib/report.ts";
-import { DEFAULT_CONFIG, filterPlugin, flowLimitPerSec, loadBenchConfig, variantConfigs } from "./lib/variants.ts";
+import { altBuild, DEFAULT_CONFIG, filterPlugin, flowLimitPerSec, loadBenchConfig, variantConfigs } from "./lib/variants.ts";
 
 const USAGE = `usage: node bench/micro/cold.ts [--quick] [--evict-kb KIB[,KIB...]] [--connections N] [--rounds N] [--warmup-rounds N] [--config ENVOY.yaml] [--out FILE]
+  [--alt-filter FILE.wasm [--alt-service FILE.wasm]]
 Exit: 0 done, 1 failed (or a connection did not run its whole sequence), 2 bad usage.`;
 
 const FULL = { connections: 20_000, rounds: 9, warmupRounds: 1 };
@@ -20,6 +24,7 @@ const QUICK = { connections: 4_000, rounds: 3, warmupRounds: 1 };
 async function main(): Promise<number> {
   const a = parseArgs(process.argv.slice(2), {
     quick: "bool", "evict-kb": "string", connections: "number", rounds: "number", "warmup-rounds": "number", config: "string", out: "string",
+    "alt-filter": "string", "alt-service": "string",
   }, USAGE);
   const base = a.quick ? QUICK : FULL;
   const evictKb = String(a["evict-kb"] ?? "0,512").split(",").map((x) => Number(x));
@@ -36,6 +41,12 @@ async function main(): Promise<number> {
   const cfg = loadBenchConfig(s.config);
   const plugin = filterPlugin(cfg)!;
   const variants = variantConfigs(cfg, await buildEmptyFilter());
+  if (a["alt-service"] !== undefined && a["alt-filter"] === undefined) throw new UsageError("--alt-service needs --alt-filter");
+  if (a["alt-filter"] !== undefined) {
+    const files = [a["alt-filter"], a["alt-service"]].filter((f) => f !== undefined).map((f) => path.resolve(String(f)));
+    for (const f of files) if (!existsSync(f)) throw new UsageError(`${f}: no such file`);
+    variants.push(altBuild(cfg, files[0], files[1]));
+  }
   // As callbacks.ts: half the lowest flow limit (at most 500/s), so every connection is admitted.
   const limit = flowLimitPerSec(plugin);
   const clock = virtualClock(Math.min(500, limit === undefined ? 500 : Math.max(1, limit / 2)));

@@ -129,6 +129,16 @@ test("cold: each variant's events timed at every eviction size, every connection
   }
 });
 
+test("cold --alt-filter: another build of the modules runs as a fourth variant, interleaved with the others", async () => {
+  const out = path.join(dir, "cold-alt.json");
+  const { stdout } = await cli("cold.ts", ["--connections", "200", "--rounds", "2", "--evict-kb", "0",
+    "--alt-filter", "build/filter.wasm", "--alt-service", "build/service.wasm", "--out", out]);
+  assert.match(stdout, /checks: 4\/4 ok/);
+  const r = JSON.parse(readFileSync(out, "utf8"));
+  assert.deepEqual(r.sizes[0].variants.map((v: any) => v.key), ["no-wasm", "empty-filter", "filter", "filter-alt"]);
+  assert.ok(r.sizes[0].variants[3].nsPerConn > 0);
+});
+
 test("virtualClock: whole connections per whole ms", () => {
   assert.deepEqual(virtualClock(500), { batch: 1, stepMs: 2 });
   assert.deepEqual(virtualClock(10_000), { batch: 10, stepMs: 1 });
@@ -149,4 +159,6 @@ test("bad usage exits 2 and names the option", async () => {
   await assert.rejects(cli("callbacks.ts", ["--rounds"]), (e: any) => e.code === 2 && /--rounds needs a value/.test(e.stderr));
   await assert.rejects(cli("memory.ts", ["--bogus"]), (e: any) => e.code === 2 && /unknown option --bogus/.test(e.stderr));
   await assert.rejects(cli("cold.ts", ["--evict-kb", "x"]), (e: any) => e.code === 2 && /--evict-kb: "x" is not a list/.test(e.stderr));
+  await assert.rejects(cli("cold.ts", ["--alt-service", "build/service.wasm"]), (e: any) => e.code === 2 && /--alt-service needs --alt-filter/.test(e.stderr));
+  await assert.rejects(cli("cold.ts", ["--alt-filter", "no/such.wasm"]), (e: any) => e.code === 2 && /no\/such\.wasm: no such file/.test(e.stderr));
 });

@@ -12,7 +12,7 @@ import { REPO_ROOT } from "./paths.ts";
 
 export const DEFAULT_CONFIG = "envoy-configs/envoy.yaml";
 
-export type VariantKey = "no-wasm" | "empty-filter" | "filter";
+export type VariantKey = "no-wasm" | "empty-filter" | "filter" | "filter-alt";
 
 export interface VariantConfig { key: VariantKey; label: string; config: HostConfig }
 
@@ -83,4 +83,19 @@ export function tickPeriodMs(p: PluginSpec): number {
     const v = JSON.parse(new TextDecoder().decode(p.pluginConfiguration))?.tickPeriodMs;
     return typeof v === "number" && v > 0 ? v : 20;
   } catch { return 20; }
+}
+
+/**
+ * The configuration as written, with another build of the filter (and of the service, if given):
+ * an A/B of two module builds in one process (bench/micro/cold.ts --alt-filter).
+ */
+export function altBuild(cfg: HostConfig, filterWasm: string, serviceWasm?: string): VariantConfig {
+  const config = {
+    ...cfg,
+    listeners: cfg.listeners.map((l) => ({
+      ...l, filters: l.filters.map((f) => (f.kind === "wasm" ? { ...f, plugin: { ...f.plugin, codePath: filterWasm } } : f)),
+    })),
+    wasmServices: serviceWasm === undefined ? cfg.wasmServices : cfg.wasmServices.map((p) => ({ ...p, codePath: serviceWasm })),
+  };
+  return { key: "filter-alt", label: `Sentinel filter + service, ${path.basename(filterWasm)}`, config };
 }
