@@ -12,7 +12,7 @@ import { buildEmptyFilter } from "./lib/build-empty.ts";
 import { CacheEvictor, ColdHandler, EVENTS, EventTimes } from "./lib/cold-cache.ts";
 import { BenchTarget, clockRate, virtualClock } from "./lib/driver.ts";
 import { defaultResultsFile, machineInfo, median, moduleBuildInfo, parseArgs, round, runMain, table, UsageError, writeResults } from "./lib/report.ts";
-import { altBuild, DEFAULT_CONFIG, filterPlugin, flowLimitPerSec, loadBenchConfig, variantConfigs } from "./lib/variants.ts";
+import { admittedRate, altBuild, DEFAULT_CONFIG, filterPlugin, loadBenchConfig, variantConfigs } from "./lib/variants.ts";
 
 const USAGE = `usage: node bench/micro/cold.ts [--quick] [--evict-kb KIB[,KIB...]] [--connections N] [--rounds N] [--warmup-rounds N] [--config ENVOY.yaml] [--out FILE]
   [--alt-filter FILE.wasm [--alt-service FILE.wasm]]
@@ -47,9 +47,7 @@ async function main(): Promise<number> {
     for (const f of files) if (!existsSync(f)) throw new UsageError(`${f}: no such file`);
     variants.push(altBuild(cfg, files[0], files[1]));
   }
-  // As callbacks.ts: half the lowest flow limit (at most 500/s), so every connection is admitted.
-  const limit = flowLimitPerSec(plugin);
-  const clock = virtualClock(Math.min(500, limit === undefined ? 500 : Math.max(1, limit / 2)));
+  const clock = virtualClock(admittedRate(plugin));
   const payload = new Uint8Array(64).fill(0x61);
   const times = new EventTimes();
   const evictors = new Map(evictKb.map((kb) => [kb, new CacheEvictor(kb)]));

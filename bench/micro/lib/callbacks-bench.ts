@@ -6,7 +6,7 @@ import { BenchTarget, clockRate, filterSawFromMetrics, virtualClock, type Tally,
 import type { HostConfig } from "../../../host/src/contracts.ts";
 import type { HostCost } from "./host-cost.ts";
 import { machineInfo, median, moduleBuildInfo, quantile, round, type MachineInfo, type ModuleBuildInfo } from "./report.ts";
-import { filterPlugin, flowLimitPerSec, loadBenchConfig, variantConfigs, type VariantKey } from "./variants.ts";
+import { admittedRate, filterPlugin, flowLimitPerSec, loadBenchConfig, variantConfigs, type VariantKey } from "./variants.ts";
 
 export interface CallbacksSettings {
   config: string;
@@ -139,7 +139,7 @@ export async function runCallbacksBench(opts: {
   for (const v of variants) targets.push(await BenchTarget.create({ config: v.config }));
   const payload = new Uint8Array(s.payloadBytes).fill(0x61);
   const limit = flowLimitPerSec(plugin);
-  const clock = virtualClock(s.rate ?? Math.min(500, limit === undefined ? 500 : Math.max(1, limit / 2)));
+  const clock = virtualClock(s.rate ?? admittedRate(plugin));
 
   for (let w = 0; w < s.warmupRounds; w++) for (const t of targets) t.run(s.connections, payload, clock);
   const perConn: number[][] = variants.map(() => []);

@@ -10,7 +10,6 @@ export const EVENTS = [
   "onNewConnection", "onDownstreamData", "onUpstreamConnected", "onUpstreamConnectFailed",
   "onUpstreamData", "onUpstreamClosed", "onDownstreamClosed",
 ] as const;
-export type EventName = (typeof EVENTS)[number];
 
 const LINE = 64;
 
@@ -21,8 +20,6 @@ export class CacheEvictor {
   constructor(kib: number) {
     this.#buf = new Uint8Array(Math.round(kib * 1024));
   }
-
-  get bytes(): number { return this.#buf.length; }
 
   evict(): void {
     const b = this.#buf;

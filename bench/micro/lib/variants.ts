@@ -41,9 +41,14 @@ export function noWasm(cfg: HostConfig): HostConfig {
   return { ...cfg, wasmServices: [], listeners: cfg.listeners.map((l) => ({ ...l, filters: l.filters.filter((f) => f.kind !== "wasm") })) };
 }
 
+/** Every listener's wasm filters run `codePath`; the Wasm services are dropped. */
 export function withFilterCode(cfg: HostConfig, codePath: string): HostConfig {
+  return { ...listenersWithFilterCode(cfg, codePath), wasmServices: [] };
+}
+
+function listenersWithFilterCode(cfg: HostConfig, codePath: string): HostConfig {
   return {
-    ...cfg, wasmServices: [],
+    ...cfg,
     listeners: cfg.listeners.map((l) => ({
       ...l, filters: l.filters.map((f) => (f.kind === "wasm" ? { ...f, plugin: { ...f.plugin, codePath } } : f)),
     })),
@@ -90,12 +95,17 @@ export function tickPeriodMs(p: PluginSpec): number {
  * an A/B of two module builds in one process (bench/micro/cold.ts --alt-filter).
  */
 export function altBuild(cfg: HostConfig, filterWasm: string, serviceWasm?: string): VariantConfig {
-  const config = {
-    ...cfg,
-    listeners: cfg.listeners.map((l) => ({
-      ...l, filters: l.filters.map((f) => (f.kind === "wasm" ? { ...f, plugin: { ...f.plugin, codePath: filterWasm } } : f)),
-    })),
-    wasmServices: serviceWasm === undefined ? cfg.wasmServices : cfg.wasmServices.map((p) => ({ ...p, codePath: serviceWasm })),
-  };
+  const withFilter = listenersWithFilterCode(cfg, filterWasm);
+  const config = serviceWasm === undefined ? withFilter
+    : { ...withFilter, wasmServices: cfg.wasmServices.map((p) => ({ ...p, codePath: serviceWasm })) };
   return { key: "filter-alt", label: `Sentinel filter + service, ${path.basename(filterWasm)}`, config };
+}
+
+/**
+ * The virtual connection rate the micro benchmarks drive by default: half the configuration's
+ * lowest flow limit, at most 500/s, so every connection is admitted and runs the whole sequence.
+ */
+export function admittedRate(p: PluginSpec): number {
+  const limit = flowLimitPerSec(p);
+  return Math.min(500, limit === undefined ? 500 : Math.max(1, limit / 2));
 }
