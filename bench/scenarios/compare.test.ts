@@ -38,7 +38,7 @@ test("pairedRatios skips rounds where either side is missing or measured nothing
 
 const SETTINGS: CompareSettings = {
   concurrency: 1, rounds: 8, warmupMs: 2000, cpsMs: 4000, mbpsMs: 2500, cpsWorkers: 64, cpsPayloadBytes: 64,
-  mbpsConnections: 4, mbpsPayloadBytes: 65536, fixedRate: 0,
+  mbpsConnections: 4, mbpsPayloadBytes: 65536, fixedRate: 0, pin: null,
 };
 
 test("a fixed rate adds an open-loop phase to every round: that many connections per second for the conn/s phase's length", () => {
@@ -65,4 +65,28 @@ test("pairedRatios pairs the fixed-rate phases' CPU per connection on its own", 
   assert.equal(p.cpuPerConn, 0.929);
   assert.equal(p.cpuPerConnAtFixedRate, 0.98);
   assert.equal(p.connPerSec, 0.967, "the fixed-rate phases do not count as conn/s phases");
+});
+
+test("a pin adds a pinned phase to every round: the conn/s phase's load, with the proxy on CPUs of its own", () => {
+  const pinned = { ...SETTINGS, fixedRate: 2000, pin: { proxy: [0], rest: [1] } };
+  assert.deepEqual(roundPhases(pinned), ["cps", "mbps", "rate", "pinned"]);
+  assert.deepEqual(phaseConfig(pinned, "pinned", 4000), phaseConfig(pinned, "cps", 4000));
+  assert.equal(plannedMs(pinned, 4) - plannedMs({ ...pinned, pin: null }, 4), 4 * 8 * (4000 + 250));
+});
+
+test("pairedRatios pairs the pinned phases on their own, and is null for them without any", () => {
+  const phases = [
+    { target: "host", phase: "cps", round: 0, connPerSec: 6000, proxyCpuUsPerConn: 130, mbPerSec: 0 },
+    { target: "both", phase: "cps", round: 0, connPerSec: 5400, proxyCpuUsPerConn: 150, mbPerSec: 0 },
+    { target: "host", phase: "pinned", round: 0, connPerSec: 6600, proxyCpuUsPerConn: 120, mbPerSec: 0 },
+    { target: "both", phase: "pinned", round: 0, connPerSec: 6534, proxyCpuUsPerConn: 123, mbPerSec: 0 },
+  ];
+  const p = pairedRatios({ settings: { rounds: 1 }, phases } as unknown as CompareResult, "both", "host");
+  assert.equal(p.connPerSec, 0.9);
+  assert.equal(p.cpuPerConn, 0.867);
+  assert.equal(p.connPerSecPinned, 0.99);
+  assert.equal(p.cpuPerConnPinned, 0.976);
+  const none = pairedRatios({ settings: { rounds: 1 }, phases: phases.slice(0, 2) } as unknown as CompareResult, "both", "host");
+  assert.equal(none.connPerSecPinned, null);
+  assert.equal(none.cpuPerConnPinned, null);
 });

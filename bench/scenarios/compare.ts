@@ -4,7 +4,10 @@
 // short connections: connect, 64 B echo, close) and an MB/s phase (long-lived connections
 // echoing 64 KiB messages), and with `fixedRate` set a fixed-rate phase (open loop: that many of the
 // same short connections per second, whatever the proxy does, so every variant does the same work
-// in the same time; CPU per connection there is not shaped by who wins the cores at saturation).
+// in the same time; CPU per connection there is not shaped by who wins the cores at saturation), and
+// with `pin` set a pinned phase (the conn/s phase again with the proxy on CPUs of its own and the
+// client, the upstream and this driver on the others: what the proxy costs when it does not share
+// its cores with the load).
 // Round r starts with variant r mod n, so no variant always goes first.
 import { Histogram } from "../lib/histogram.ts";
 import { measurePhase, median, type PhaseResult } from "../lib/measure.ts";
@@ -13,6 +16,7 @@ import type { Progress } from "../lib/progress.ts";
 import type { LoadConfig } from "../lib/load-client.ts";
 import type { Panel, Series } from "../lib/svg.ts";
 import type { CrossCheck } from "../lib/admin-stats.ts";
+import { allowedCpus, whilePinned, type PinSpec } from "../lib/cpu-pin.ts";
 
 export interface Variant {
   key: string;
@@ -33,9 +37,11 @@ export interface CompareSettings {
   mbpsPayloadBytes: number;
   /** Connections per second offered in each round's fixed-rate phase (cpsMs long); 0: no such phase. */
   fixedRate: number;
+  /** CPUs of the proxy and of everything else in each round's pinned phase; null: no such phase. */
+  pin: PinSpec | null;
 }
 
-export type PhaseKind = "cps" | "mbps" | "rate";
+export type PhaseKind = "cps" | "mbps" | "rate" | "pinned";
 
 export interface VariantFigures {
   key: string;
@@ -51,6 +57,9 @@ export interface VariantFigures {
   proxyCpuMsPerMB: number;     // median over rounds
   /** Median over rounds of CPU µs per connection in the fixed-rate phases; null without them. */
   fixedRateCpuUsPerConn: number | null;
+  /** Medians over rounds of the pinned phases; null without them. */
+  pinnedConnPerSec: number | null;
+  pinnedCpuUsPerConn: number | null;
   errors: number;              // blocked + refused + failed, all phases
   /** CPU use during the conn/s phases (median, % of one core): who was busy. */
   proxyCpuPct: number;
@@ -84,17 +93,22 @@ function phaseMs(s: CompareSettings, phase: PhaseKind): number {
 }
 
 export function roundPhases(s: CompareSettings): PhaseKind[] {
-  return s.fixedRate > 0 ? ["cps", "mbps", "rate"] : ["cps", "mbps"];
+  const phases: PhaseKind[] = ["cps", "mbps"];
+  if (s.fixedRate > 0) phases.push("rate");
+  if (s.pin) phases.push("pinned");
+  return phases;
 }
 
 export function phaseConfig(s: CompareSettings, phase: PhaseKind, durationMs: number): Partial<LoadConfig> {
-  if (phase === "cps") return { mode: "closed", reconnect: true, connections: s.cpsWorkers, payloadBytes: s.cpsPayloadBytes, exchanges: 1, durationMs, intervalMs: INTERVAL_MS };
+  if (phase === "cps" || phase === "pinned") return { mode: "closed", reconnect: true, connections: s.cpsWorkers, payloadBytes: s.cpsPayloadBytes, exchanges: 1, durationMs, intervalMs: INTERVAL_MS };
   if (phase === "mbps") return { mode: "closed", reconnect: false, connections: s.mbpsConnections, payloadBytes: s.mbpsPayloadBytes, exchanges: 0, durationMs, intervalMs: INTERVAL_MS };
   return { mode: "open", schedule: `${s.fixedRate}@${durationMs / 1000}s`, payloadBytes: s.cpsPayloadBytes, exchanges: 1, intervalMs: INTERVAL_MS };
 }
 
 export async function runCompare(variants: Variant[], s: CompareSettings, progress: Progress): Promise<CompareResult> {
   const scenarioStart = Date.now();
+  // What every process may use outside the pinned phases (read before anything is pinned).
+  const unpinned = s.pin ? allowedCpus() : [];
   const upstream: UpstreamProc = await startUpstreamProc();
   const targets: Target[] = [];
   const skipped: CompareResult["skipped"] = [];
@@ -118,8 +132,10 @@ export async function runCompare(variants: Variant[], s: CompareSettings, progre
     for (let i = 0; i < targets.length; i++) {
       const t = targets[(round + i) % targets.length];
       for (const ph of roundPhases(s)) {
-        progress.setPhase(`round ${round + 1}/${s.rounds} ${t.label} ${ph === "cps" ? "conn/s" : ph === "mbps" ? "MB/s" : `${s.fixedRate} conn/s offered`}`);
-        phases.push(await measurePhase({ target: t, upstream, phase: ph, round, scenarioStartMs: scenarioStart, config: phaseConfig(s, ph, phaseMs(s, ph)), onInterval }));
+        progress.setPhase(`round ${round + 1}/${s.rounds} ${t.label} ${PHASE_NAMES[ph](s)}`);
+        const measure = () => measurePhase({ target: t, upstream, phase: ph, round, scenarioStartMs: scenarioStart, config: phaseConfig(s, ph, phaseMs(s, ph)), onInterval });
+        // Pinned: the load client is started by this driver after the pinning, so it inherits the driver's CPUs.
+        phases.push(ph === "pinned" && s.pin ? await whilePinned(s.pin, [t.pid], [process.pid, upstream.child.pid], unpinned, measure) : await measure());
       }
     }
   }
@@ -129,6 +145,7 @@ export async function runCompare(variants: Variant[], s: CompareSettings, progre
     const cps = mine.filter((p) => p.phase === "cps");
     const mbps = mine.filter((p) => p.phase === "mbps");
     const fixed = mine.filter((p) => p.phase === "rate");
+    const pinned = mine.filter((p) => p.phase === "pinned");
     const hist = new Histogram();
     for (const p of cps) hist.add(Histogram.fromSparse(p.summary.latencyHist, p.summary.latencyMaxUs, p.summary.latencySumUs));
     const lat = hist.summaryMs();
@@ -140,6 +157,8 @@ export async function runCompare(variants: Variant[], s: CompareSettings, progre
       proxyCpuUsPerConn: median(cps.map((p) => p.proxyCpuUsPerConn)),
       proxyCpuMsPerMB: median(mbps.map((p) => p.proxyCpuMsPerMB)),
       fixedRateCpuUsPerConn: fixed.length ? median(fixed.map((p) => p.proxyCpuUsPerConn)) : null,
+      pinnedConnPerSec: pinned.length ? median(pinned.map((p) => p.connPerSec)) : null,
+      pinnedCpuUsPerConn: pinned.length ? median(pinned.map((p) => p.proxyCpuUsPerConn)) : null,
       errors: mine.reduce((n, p) => n + p.summary.blocked + p.summary.refused + p.summary.failed, 0),
       proxyCpuPct: round1(median(cps.map((p) => (100 * p.proxyCpuMs) / p.summary.elapsedMs))),
       upstreamCpuPct: round1(median(cps.map((p) => (100 * p.upstreamCpuMs) / p.summary.elapsedMs))),
@@ -165,6 +184,9 @@ export interface PairedRatios {
   cpuPerConn: number | null;
   /** null without fixed-rate phases. */
   cpuPerConnAtFixedRate: number | null;
+  /** null without pinned phases. */
+  connPerSecPinned: number | null;
+  cpuPerConnPinned: number | null;
 }
 
 export function pairedRatios(r: CompareResult, key: string, baseKey: string): PairedRatios {
@@ -182,6 +204,8 @@ export function pairedRatios(r: CompareResult, key: string, baseKey: string): Pa
     mbPerSec: per("mbps", (p) => p.mbPerSec),
     cpuPerConn: per("cps", cpuInverse),
     cpuPerConnAtFixedRate: per("rate", cpuInverse),
+    connPerSecPinned: per("pinned", (p) => p.connPerSec),
+    cpuPerConnPinned: per("pinned", cpuInverse),
   };
 }
 
@@ -228,17 +252,27 @@ export function comparePanels(r: CompareResult): Panel[] {
 export function compareTable(r: CompareResult, baselineKey: string): string {
   const base = r.variants.find((v) => v.key === baselineKey);
   const fixed = r.settings.fixedRate > 0;
+  const pinned = r.settings.pin !== null;
   const rows = [["variant", "conn/s", "vs base", "MB/s", "vs base", "p50 ms", "p99 ms", "proxy CPU µs/conn",
-    ...(fixed ? [`at ${r.settings.fixedRate}/s`] : []), "proxy CPU ms/MB", "CPU% proxy/upstr/client", "errors"]];
+    ...(fixed ? [`at ${r.settings.fixedRate}/s`] : []), ...(pinned ? ["pinned conn/s", "pinned µs/conn"] : []),
+    "proxy CPU ms/MB", "CPU% proxy/upstr/client", "errors"]];
   for (const v of r.variants) {
     rows.push([v.label, v.connPerSec.toFixed(0), fmtRatio(ratio(v.connPerSec, base?.connPerSec)), v.mbPerSec.toFixed(1),
       fmtRatio(ratio(v.mbPerSec, base?.mbPerSec)), v.latencyP50Ms.toFixed(2), v.latencyP99Ms.toFixed(2),
       v.proxyCpuUsPerConn.toFixed(0), ...(fixed ? [v.fixedRateCpuUsPerConn === null ? "-" : v.fixedRateCpuUsPerConn.toFixed(0)] : []),
+      ...(pinned ? [v.pinnedConnPerSec === null ? "-" : v.pinnedConnPerSec.toFixed(0), v.pinnedCpuUsPerConn === null ? "-" : v.pinnedCpuUsPerConn.toFixed(0)] : []),
       v.proxyCpuMsPerMB.toFixed(2), `${v.proxyCpuPct.toFixed(0)}/${v.upstreamCpuPct.toFixed(0)}/${v.clientCpuPct.toFixed(0)}`, String(v.errors)]);
   }
   for (const sk of r.skipped) rows.push([sk.label, "skipped", ...rows[0].slice(2).map(() => "")]);
   return formatTable(rows);
 }
+
+const PHASE_NAMES: Record<PhaseKind, (s: CompareSettings) => string> = {
+  cps: () => "conn/s",
+  mbps: () => "MB/s",
+  rate: (s) => `${s.fixedRate} conn/s offered`,
+  pinned: (s) => `conn/s, proxy on CPU ${s.pin?.proxy.join(",")}`,
+};
 
 function fmtRatio(x: number | null): string {
   return x === null ? "-" : `${x.toFixed(2)}x`;

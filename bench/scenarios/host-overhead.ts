@@ -8,8 +8,8 @@ export const GOAL_RATIO = 0.8;
 
 export function hostOverheadSettings(quick: boolean, concurrency = 1, rounds?: number): CompareSettings {
   return quick
-    ? { concurrency, rounds: rounds ?? 5, warmupMs: 1000, cpsMs: 2000, mbpsMs: 1200, cpsWorkers: 64, cpsPayloadBytes: 64, mbpsConnections: 4 * concurrency, mbpsPayloadBytes: 65536, fixedRate: 0 }
-    : { concurrency, rounds: rounds ?? 12, warmupMs: 2000, cpsMs: 4000, mbpsMs: 2500, cpsWorkers: 64, cpsPayloadBytes: 64, mbpsConnections: 4 * concurrency, mbpsPayloadBytes: 65536, fixedRate: 0 };
+    ? { concurrency, rounds: rounds ?? 5, warmupMs: 1000, cpsMs: 2000, mbpsMs: 1200, cpsWorkers: 64, cpsPayloadBytes: 64, mbpsConnections: 4 * concurrency, mbpsPayloadBytes: 65536, fixedRate: 0, pin: null }
+    : { concurrency, rounds: rounds ?? 12, warmupMs: 2000, cpsMs: 4000, mbpsMs: 2500, cpsWorkers: 64, cpsPayloadBytes: 64, mbpsConnections: 4 * concurrency, mbpsPayloadBytes: 65536, fixedRate: 0, pin: null };
 }
 
 export const hostOverhead: Scenario = {
@@ -56,5 +56,6 @@ export const hostOverhead: Scenario = {
 export function settingsLine(s: CompareSettings): string {
   return `proxy threads ${s.concurrency}; ${s.rounds} rounds x (${s.cpsMs / 1000}s conn/s with ${s.cpsWorkers} workers, ${s.cpsPayloadBytes} B; ` +
     `${s.mbpsMs / 1000}s MB/s with ${s.mbpsConnections} connections, ${s.mbpsPayloadBytes / 1024} KiB` +
-    `${s.fixedRate > 0 ? `; ${s.cpsMs / 1000}s at ${s.fixedRate} conn/s offered` : ""}); medians over rounds`;
+    `${s.fixedRate > 0 ? `; ${s.cpsMs / 1000}s at ${s.fixedRate} conn/s offered` : ""}` +
+    `${s.pin ? `; ${s.cpsMs / 1000}s conn/s with the proxy on CPU ${s.pin.proxy.join(",")}, the load on ${s.pin.rest.join(",")}` : ""}); medians over rounds`;
 }

@@ -4,6 +4,7 @@ import { comparePanels, compareTable, pairedRatios, plannedMs, ratio, runCompare
 import { hostBothModules, hostEmptyFilter, hostNoFilter, plainProxy } from "./variants.ts";
 import { settingsLine } from "./host-overhead.ts";
 import type { Scenario, ScenarioOptions, ScenarioOutput } from "./types.ts";
+import { allowedCpus, defaultPin, tasksetAvailable, type PinSpec } from "../lib/cpu-pin.ts";
 
 /**
  * Offered connections per second in the fixed-rate phases: about a third of what the host without
@@ -11,19 +12,27 @@ import type { Scenario, ScenarioOptions, ScenarioOutput } from "./types.ts";
  */
 const FIXED_RATE = 2000;
 
-export function overheadSettings(quick: boolean, concurrency = 1, rounds?: number): CompareSettings {
+/**
+ * The pinned phase's split: the proxy's worker threads on CPUs of their own, the rest elsewhere
+ * (cpu-pin.ts defaultPin); none on a one-CPU machine or without `taskset`.
+ */
+export function overheadPin(concurrency: number): PinSpec | null {
+  return tasksetAvailable() ? defaultPin(allowedCpus(), concurrency) : null;
+}
+
+export function overheadSettings(quick: boolean, concurrency = 1, rounds?: number, pin: PinSpec | null = null): CompareSettings {
   return quick
-    // quick: two rounds, so the three phases per round still finish within the 60 s --quick promises
-    ? { concurrency, rounds: rounds ?? 2, warmupMs: 800, cpsMs: 1500, mbpsMs: 1000, cpsWorkers: 64, cpsPayloadBytes: 64, mbpsConnections: 4 * concurrency, mbpsPayloadBytes: 65536, fixedRate: FIXED_RATE }
-    : { concurrency, rounds: rounds ?? 8, warmupMs: 2000, cpsMs: 4000, mbpsMs: 2500, cpsWorkers: 64, cpsPayloadBytes: 64, mbpsConnections: 4 * concurrency, mbpsPayloadBytes: 65536, fixedRate: FIXED_RATE };
+    // quick: two rounds of short phases, so the four phases per round still finish within the 60 s --quick promises
+    ? { concurrency, rounds: rounds ?? 2, warmupMs: 800, cpsMs: 1200, mbpsMs: 1000, cpsWorkers: 64, cpsPayloadBytes: 64, mbpsConnections: 4 * concurrency, mbpsPayloadBytes: 65536, fixedRate: FIXED_RATE, pin }
+    : { concurrency, rounds: rounds ?? 8, warmupMs: 2000, cpsMs: 4000, mbpsMs: 2500, cpsWorkers: 64, cpsPayloadBytes: 64, mbpsConnections: 4 * concurrency, mbpsPayloadBytes: 65536, fixedRate: FIXED_RATE, pin };
 }
 
 export const overhead: Scenario = {
   name: "overhead",
   description: "plain proxy vs host without wasm vs host + empty filter vs host + both modules: conn/s, MB/s, p50/p99",
-  plannedMs: (quick) => plannedMs(overheadSettings(quick), 4),
+  plannedMs: (quick) => plannedMs(overheadSettings(quick, 1, undefined, overheadPin(1)), 4),
   async run(opts: ScenarioOptions): Promise<ScenarioOutput> {
-    const s = overheadSettings(opts.quick, opts.concurrency, opts.rounds);
+    const s = overheadSettings(opts.quick, opts.concurrency, opts.rounds, overheadPin(opts.concurrency ?? 1));
     const r = await runCompare([plainProxy, hostNoFilter, hostEmptyFilter, hostBothModules], s, opts.progress);
     const fig = (k: string) => r.variants.find((v) => v.key === k);
     const [plain, host, empty, both] = ["plain", "host", "host-empty", "host-both"].map(fig);
@@ -51,6 +60,9 @@ export const overhead: Scenario = {
         cpuCostUsPerConn: Object.fromEntries(r.variants.map((v) => [v.key, Math.round(v.proxyCpuUsPerConn)])),
         cpuCostUsPerConnAtFixedRate: Object.fromEntries(r.variants.map((v) => [v.key, v.fixedRateCpuUsPerConn === null ? null : Math.round(v.fixedRateCpuUsPerConn)])),
         fixedRate: s.fixedRate,
+        cpuCostUsPerConnPinned: Object.fromEntries(r.variants.map((v) => [v.key, v.pinnedCpuUsPerConn === null ? null : Math.round(v.pinnedCpuUsPerConn)])),
+        connPerSecPinned: Object.fromEntries(r.variants.map((v) => [v.key, v.pinnedConnPerSec === null ? null : Math.round(v.pinnedConnPerSec)])),
+        pin: s.pin,
         latencyP50Ms: Object.fromEntries(r.variants.map((v) => [v.key, v.latencyP50Ms])),
         latencyP99Ms: Object.fromEntries(r.variants.map((v) => [v.key, v.latencyP99Ms])),
         skipped: r.skipped.map((x) => x.key),
@@ -59,7 +71,8 @@ export const overhead: Scenario = {
       figures: { settings: r.settings, variants: r.variants, skipped: r.skipped, phases: r.phases, crossCheckMismatches: r.crossCheckMismatches, crossChecksTotal: r.crossChecksTotal },
       table: compareTable(r, "plain") + pairedLines(s, againstHost) + (r.skipped.length ? `\n\nskipped: ${r.skipped.map((x) => `${x.label}: ${x.reason}`).join("; ")}` : ""),
       chart: { title: "Overhead: plain proxy, host, host + empty filter, host + filter + service", subtitle: settingsLine(s), panels: comparePanels(r) },
-      notes: r.skipped.map((x) => `${x.label} skipped: ${x.reason}`),
+      notes: [...r.skipped.map((x) => `${x.label} skipped: ${x.reason}`),
+        ...(s.pin ? [] : ["no pinned phase: it needs two CPUs or more and util-linux's taskset"])],
       mismatches: r.crossCheckMismatches.map((m) => `${m.target} ${m.phase} round ${m.round + 1}: ${m.what}: ${m.stat} = ${m.proxy} but clients saw ${m.clients}`),
     };
   },
@@ -69,7 +82,9 @@ export const overhead: Scenario = {
 function pairedLines(s: CompareSettings, rows: Array<[string, PairedRatios]>): string {
   if (!rows.length) return "";
   const fixed = s.fixedRate > 0 ? `, at ${s.fixedRate} conn/s offered` : "";
+  const pinned = s.pin ? `; proxy on CPU ${s.pin.proxy.join(",")} (load on ${s.pin.rest.join(",")}):` : "";
   return "\n\nvs host with no wasm, median of per-round ratios (conn/s variant/host; CPU per connection host/variant):\n" +
     rows.map(([label, p]) => `  ${label}: conn/s ${p.connPerSec}x, MB/s ${p.mbPerSec}x, CPU per connection ${p.cpuPerConn}x` +
-      (fixed ? `${fixed} ${p.cpuPerConnAtFixedRate}x` : "")).join("\n");
+      (fixed ? `${fixed} ${p.cpuPerConnAtFixedRate}x` : "") +
+      (pinned ? `${pinned} conn/s ${p.connPerSecPinned}x, CPU per connection ${p.cpuPerConnPinned}x` : "")).join("\n");
 }

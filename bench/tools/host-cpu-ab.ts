@@ -6,6 +6,7 @@
 //
 //   node bench/tools/host-cpu-ab.ts --trees before=/tmp/before,after=. [--variants host,host-empty,host-both]
 //        [--rounds 6] [--ms 2500] [--connections 32 | --rate N] [--cpu-prof DIR] [--parallel true] [--mbps-ms N] [--idle-ms N]
+//        [--pin PROXY_CPUS:OTHER_CPUS]
 //
 // A "tree" is a directory with host/src/cli.ts and envoy-configs/envoy.yaml (e.g. `git archive <rev> |
 // tar -x -C /tmp/before`, a symlink to node_modules, and `node scripts/build.mjs` there). Variants
@@ -19,8 +20,9 @@ import { startUpstreamProc } from "../lib/targets.ts";
 import { parseFlags, parseTrees, runTool, startTreeHost } from "./tool-args.ts";
 import { configFor, VARIANTS } from "./variant-config.ts";
 import { runClient } from "../lib/measure.ts";
+import { allowedCpus, parsePin, pinProcess } from "../lib/cpu-pin.ts";
 
-const USAGE = "usage: node bench/tools/host-cpu-ab.ts --trees name=dir[,name=dir...] [--variants host,host-empty,host-both] [--rounds N] [--ms N] [--connections N | --rate N] [--cpu-prof DIR] [--parallel true] [--mbps-ms N] [--idle-ms N] [--node-flags \"--flag ...\"]";
+const USAGE = "usage: node bench/tools/host-cpu-ab.ts --trees name=dir[,name=dir...] [--variants host,host-empty,host-both] [--rounds N] [--ms N] [--connections N | --rate N] [--cpu-prof DIR] [--parallel true] [--mbps-ms N] [--idle-ms N] [--pin PROXY_CPUS:OTHER_CPUS] [--node-flags \"--flag ...\"]";
 
 function parseArgs(argv: string[]) {
   const f = parseFlags(argv, USAGE);
@@ -29,7 +31,10 @@ function parseArgs(argv: string[]) {
   const trees = parseTrees(o.trees, USAGE);
   const variants = (o.variants ?? VARIANTS.join(",")).split(",");
   for (const v of variants) if (!VARIANTS.includes(v)) throw new Error(`--variants: unknown '${v}' (known: ${VARIANTS.join(", ")})`);
-  return { trees, variants, rounds: num("rounds", 6), ms: num("ms", 2500), connections: num("connections", 32), cpuProf: o["cpu-prof"], parallel: o.parallel === "true", mbpsMs: o["mbps-ms"] === undefined ? 0 : num("mbps-ms", 1), idleMs: o["idle-ms"] === undefined ? 0 : num("idle-ms", 1), rate: o.rate === undefined ? 0 : num("rate", 1), nodeFlags: (o["node-flags"] ?? "").split(" ").filter(Boolean),
+  return { trees, variants, rounds: num("rounds", 6), ms: num("ms", 2500), connections: num("connections", 32), cpuProf: o["cpu-prof"], parallel: o.parallel === "true", mbpsMs: o["mbps-ms"] === undefined ? 0 : num("mbps-ms", 1), idleMs: o["idle-ms"] === undefined ? 0 : num("idle-ms", 1), rate: o.rate === undefined ? 0 : num("rate", 1),
+    // --pin 0:1: every proxy on CPU 0, this driver, its load clients and the upstream on CPU 1.
+    pin: o.pin === undefined ? undefined : parsePin(o.pin, allowedCpus()),
+    nodeFlags: (o["node-flags"] ?? "").split(" ").filter(Boolean),
     // --node-flags-<tree> "...": flags for one tree's processes only (the same directory may be given
     // twice under two names to compare V8 settings side by side).
     treeFlags: new Map(trees.map((t) => [t.name, (o[`node-flags-${t.name}`] ?? "").split(" ").filter(Boolean)])) };
@@ -41,6 +46,8 @@ const median = (a: number[]) => { const s = [...a].sort((x, y) => x - y); return
 
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
+  // Before any child exists: the upstream and every load client inherit the driver's CPUs.
+  if (opts.pin) pinProcess(process.pid, opts.pin.rest);
   const upstream = await startUpstreamProc();
   const dir = mkdtempSync(path.join(tmpdir(), "host-cpu-ab-"));
   const targets: Target[] = [];
@@ -50,6 +57,7 @@ async function main(): Promise<void> {
       key: `${tree.name}/${v}`, tree, file: path.join(dir, `${tree.name}-${v}.yaml`), upstreamPort: upstream.port, concurrency: 1,
       yamlFor: (p) => configFor(v, p, tree.dir), nodeFlags: [...opts.nodeFlags, ...(opts.treeFlags.get(tree.name) ?? []), ...prof],
     });
+    if (opts.pin) pinProcess(child.pid, opts.pin.proxy);
     targets.push({ key: `${tree.name}/${v}`, child, port: ports.listenerPort, usPerConn: [], connPerSec: [], threads: new Map(), conns: 0 });
   }
   // Closed loop (as fast as the machine allows) by default; --rate N: open loop, N new connections per
@@ -86,7 +94,7 @@ async function main(): Promise<void> {
     if (opts.parallel) await Promise.all(targets.map((t) => phase(t, r)));
     else for (let i = 0; i < targets.length; i++) await phase(targets[(i + r) % targets.length], r);
   }
-  console.log(`${opts.rounds} rounds x ${opts.ms} ms${opts.parallel ? " (targets in parallel)" : ""}, ${opts.rate > 0 ? `open loop at ${opts.rate} connections/s` : `${opts.connections} closed-loop clients`}, 64 B echo per connection, --concurrency 1`);
+  console.log(`${opts.rounds} rounds x ${opts.ms} ms${opts.parallel ? " (targets in parallel)" : ""}${opts.pin ? `, proxies on CPU ${opts.pin.proxy.join(",")}, clients and upstream on CPU ${opts.pin.rest.join(",")}` : ""}, ${opts.rate > 0 ? `open loop at ${opts.rate} connections/s` : `${opts.connections} closed-loop clients`}, 64 B echo per connection, --concurrency 1`);
   console.log("target                     CPU µs/conn (median)  per round                         conn/s   per thread (µs/conn, whole run)");
   for (const t of targets) {
     const th = [...t.threads].filter(([, v]) => v > 0).map(([k, v]) => `${k} ${((v * 1000) / t.conns).toFixed(1)}`).join(", ");
