@@ -112,3 +112,28 @@ export function threadCpuMs(pid: number): Map<string, number> {
   }
   return m;
 }
+
+export interface ContextSwitches { voluntary: number; involuntary: number }
+
+/**
+ * Context switches so far per thread name of a process (numbered V8 platform threads share one
+ * name): voluntary = the thread blocked (epoll_wait, a lock), involuntary = it was preempted, e.g.
+ * by another process wanting its core. From /proc/<pid>/task/<tid>/status.
+ */
+export function threadSwitches(pid: number): Map<string, ContextSwitches> {
+  const m = new Map<string, ContextSwitches>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const st = readFileSync(`/proc/${pid}/task/${tid}/status`, "utf8");
+      const comm = readFileSync(`/proc/${pid}/task/${tid}/comm`, "utf8").trim();
+      const vol = /^voluntary_ctxt_switches:\s+(\d+)/m.exec(st);
+      const inv = /^nonvoluntary_ctxt_switches:\s+(\d+)/m.exec(st);
+      if (!vol || !inv) continue;
+      const acc = m.get(comm) ?? { voluntary: 0, involuntary: 0 };
+      acc.voluntary += Number(vol[1]);
+      acc.involuntary += Number(inv[1]);
+      m.set(comm, acc);
+    } catch { /* thread ended */ }
+  }
+  return m;
+}

@@ -15,7 +15,7 @@
 import path from "node:path";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { processCpuMs, threadCpuMs, type Child } from "../lib/procs.ts";
+import { processCpuMs, threadCpuMs, threadSwitches, type Child } from "../lib/procs.ts";
 import { startUpstreamProc } from "../lib/targets.ts";
 import { parseFlags, parseTrees, runTool, startTreeHost } from "./tool-args.ts";
 import { configFor, VARIANTS } from "./variant-config.ts";
@@ -40,7 +40,11 @@ function parseArgs(argv: string[]) {
     treeFlags: new Map(trees.map((t) => [t.name, (o[`node-flags-${t.name}`] ?? "").split(" ").filter(Boolean)])) };
 }
 
-interface Target { key: string; child: Child; port: number; usPerConn: number[]; connPerSec: number[]; threads: Map<string, number>; conns: number }
+interface Target {
+  key: string; child: Child; port: number; usPerConn: number[]; connPerSec: number[]; threads: Map<string, number>; conns: number;
+  /** The worker threads' context switches over the measured phases. */
+  workerSwitches: { voluntary: number; involuntary: number };
+}
 
 const median = (a: number[]) => { const s = [...a].sort((x, y) => x - y); return s[Math.floor(s.length / 2)]; };
 
@@ -58,7 +62,7 @@ async function main(): Promise<void> {
       yamlFor: (p) => configFor(v, p, tree.dir), nodeFlags: [...opts.nodeFlags, ...(opts.treeFlags.get(tree.name) ?? []), ...prof],
     });
     if (opts.pin) pinProcess(child.pid, opts.pin.proxy);
-    targets.push({ key: `${tree.name}/${v}`, child, port: ports.listenerPort, usPerConn: [], connPerSec: [], threads: new Map(), conns: 0 });
+    targets.push({ key: `${tree.name}/${v}`, child, port: ports.listenerPort, usPerConn: [], connPerSec: [], threads: new Map(), conns: 0, workerSwitches: { voluntary: 0, involuntary: 0 } });
   }
   // Closed loop (as fast as the machine allows) by default; --rate N: open loop, N new connections per
   // second whatever the proxy does, so every variant does the same work in the same time.
@@ -70,10 +74,14 @@ async function main(): Promise<void> {
   /** One target's phase: its own load client; CPU from /proc before and after. */
   const phase = async (t: Target, r: number): Promise<void> => {
     const th0 = threadCpuMs(t.child.pid);
+    const sw0 = workerSwitches(t.child.pid);
     const cpu0 = processCpuMs(t.child.pid);
     const { summary } = await runClient(load(t.port, opts.ms));
     const cpu = processCpuMs(t.child.pid) - cpu0;
     const th1 = threadCpuMs(t.child.pid);
+    const sw1 = workerSwitches(t.child.pid);
+    t.workerSwitches.voluntary += sw1.voluntary - sw0.voluntary;
+    t.workerSwitches.involuntary += sw1.involuntary - sw0.involuntary;
     const done = summary.completed;
     if (done === 0) throw new Error(`${t.key}: no connection completed in round ${r + 1}`);
     t.usPerConn.push((cpu * 1000) / done);
@@ -112,11 +120,28 @@ async function main(): Promise<void> {
     const q = (f: number) => ratios[Math.min(ratios.length - 1, Math.floor(f * ratios.length))];
     console.log(`${`${base.key} / ${t.key}`.padEnd(44)} median ${median(ratios).toFixed(3)}   quartiles ${q(0.25).toFixed(3)}..${q(0.75).toFixed(3)}   range ${ratios[0].toFixed(3)}..${ratios[ratios.length - 1].toFixed(3)}`);
   }
+  // How often the worker blocked (voluntary) or was preempted (involuntary): the latter is how often
+  // it came back to a core another process had used meanwhile.
+  console.log(`\nworker threads' context switches per connection (voluntary / involuntary)`);
+  for (const t of targets) {
+    console.log(`${t.key.padEnd(26)} ${(t.workerSwitches.voluntary / t.conns).toFixed(3)} / ${(t.workerSwitches.involuntary / t.conns).toFixed(3)}`);
+  }
   if (opts.cpuProf) {
     // A profile covers the process's whole life: divide by every connection it served.
     console.log(`\nconnections served per process (warm-up included, for --cpu-prof): ${targets.map((t) => `${t.key} ${t.conns + (served.get(t) ?? 0)}`).join(", ")}`);
   }
   for (const t of targets) { t.child.proc.kill("SIGINT"); await t.child.exited; }
+}
+
+/** Context switches of the host's worker threads (worker_0, worker_1, ...) together. */
+function workerSwitches(pid: number): { voluntary: number; involuntary: number } {
+  const sum = { voluntary: 0, involuntary: 0 };
+  for (const [name, c] of threadSwitches(pid)) {
+    if (!name.startsWith("worker_")) continue;
+    sum.voluntary += c.voluntary;
+    sum.involuntary += c.involuntary;
+  }
+  return sum;
 }
 
 runTool(main);
