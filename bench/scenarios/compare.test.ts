@@ -54,18 +54,10 @@ test("a fixed rate adds an open-loop phase to every round: that many connections
   assert.equal(plannedMs(withRate, 4) - plannedMs(SETTINGS, 4), 4 * 8 * (4000 + 250));
 });
 
-test("pairedRatios pairs the fixed-rate phases' CPU per connection on its own", () => {
-  const phases = [
-    { target: "host", phase: "cps", round: 0, connPerSec: 6000, proxyCpuUsPerConn: 130, mbPerSec: 0 },
-    { target: "both", phase: "cps", round: 0, connPerSec: 5800, proxyCpuUsPerConn: 140, mbPerSec: 0 },
-    { target: "host", phase: "rate", round: 0, connPerSec: 2000, proxyCpuUsPerConn: 200, mbPerSec: 0 },
-    { target: "both", phase: "rate", round: 0, connPerSec: 2000, proxyCpuUsPerConn: 204, mbPerSec: 0 },
-  ];
-  const p = pairedRatios({ settings: { rounds: 1 }, phases } as unknown as CompareResult, "both", "host");
-  assert.equal(p.cpuPerConn, 0.929);
-  assert.equal(p.cpuPerConnAtFixedRate, 0.98);
-  assert.equal(p.connPerSec, 0.967, "the fixed-rate phases do not count as conn/s phases");
-});
+/** One round's phases of one kind each, as pairedRatios reads them. */
+const phaseRow = (target: string, phase: string, connPerSec: number, proxyCpuUsPerConn: number) =>
+  ({ target, phase, round: 0, connPerSec, proxyCpuUsPerConn, mbPerSec: 0 });
+const oneRound = (phases: ReturnType<typeof phaseRow>[]) => ({ settings: { rounds: 1 }, phases }) as unknown as CompareResult;
 
 test("a pin adds a pinned phase to every round: the conn/s phase's load, with the proxy on CPUs of its own", () => {
   const pinned = { ...SETTINGS, fixedRate: 2000, pin: { proxy: [0], rest: [1] } };
@@ -74,19 +66,20 @@ test("a pin adds a pinned phase to every round: the conn/s phase's load, with th
   assert.equal(plannedMs(pinned, 4) - plannedMs({ ...pinned, pin: null }, 4), 4 * 8 * (4000 + 250));
 });
 
-test("pairedRatios pairs the pinned phases on their own, and is null for them without any", () => {
+test("pairedRatios pairs the fixed-rate and the pinned phases each on their own, and is null for a kind the run did not have", () => {
   const phases = [
-    { target: "host", phase: "cps", round: 0, connPerSec: 6000, proxyCpuUsPerConn: 130, mbPerSec: 0 },
-    { target: "both", phase: "cps", round: 0, connPerSec: 5400, proxyCpuUsPerConn: 150, mbPerSec: 0 },
-    { target: "host", phase: "pinned", round: 0, connPerSec: 6600, proxyCpuUsPerConn: 120, mbPerSec: 0 },
-    { target: "both", phase: "pinned", round: 0, connPerSec: 6534, proxyCpuUsPerConn: 123, mbPerSec: 0 },
+    phaseRow("host", "cps", 6000, 130), phaseRow("both", "cps", 5400, 150),
+    phaseRow("host", "rate", 2000, 200), phaseRow("both", "rate", 2000, 204),
+    phaseRow("host", "pinned", 6600, 120), phaseRow("both", "pinned", 6534, 123),
   ];
-  const p = pairedRatios({ settings: { rounds: 1 }, phases } as unknown as CompareResult, "both", "host");
-  assert.equal(p.connPerSec, 0.9);
+  const p = pairedRatios(oneRound(phases), "both", "host");
+  assert.equal(p.connPerSec, 0.9, "neither the fixed-rate nor the pinned phases count as conn/s phases");
   assert.equal(p.cpuPerConn, 0.867);
+  assert.equal(p.cpuPerConnAtFixedRate, 0.98);
   assert.equal(p.connPerSecPinned, 0.99);
   assert.equal(p.cpuPerConnPinned, 0.976);
-  const none = pairedRatios({ settings: { rounds: 1 }, phases: phases.slice(0, 2) } as unknown as CompareResult, "both", "host");
-  assert.equal(none.connPerSecPinned, null);
-  assert.equal(none.cpuPerConnPinned, null);
+  const cpsOnly = pairedRatios(oneRound(phases.slice(0, 2)), "both", "host");
+  assert.equal(cpsOnly.cpuPerConnAtFixedRate, null);
+  assert.equal(cpsOnly.connPerSecPinned, null);
+  assert.equal(cpsOnly.cpuPerConnPinned, null);
 });
