@@ -15,7 +15,7 @@
 import path from "node:path";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { processCpuMs, threadCpuMs, threadSwitches, type Child } from "../lib/procs.ts";
+import { processCpuMs, threadCpuMs, threadSwitches, type Child, type ContextSwitches } from "../lib/procs.ts";
 import { startUpstreamProc } from "../lib/targets.ts";
 import { parseFlags, parseTrees, runTool, startTreeHost } from "./tool-args.ts";
 import { configFor, VARIANTS } from "./variant-config.ts";
@@ -43,7 +43,7 @@ function parseArgs(argv: string[]) {
 interface Target {
   key: string; child: Child; port: number; usPerConn: number[]; connPerSec: number[]; threads: Map<string, number>; conns: number;
   /** The worker threads' context switches over the measured phases. */
-  workerSwitches: { voluntary: number; involuntary: number };
+  workerSwitches: ContextSwitches;
 }
 
 const median = (a: number[]) => { const s = [...a].sort((x, y) => x - y); return s[Math.floor(s.length / 2)]; };
@@ -121,7 +121,7 @@ async function main(): Promise<void> {
     console.log(`${`${base.key} / ${t.key}`.padEnd(44)} median ${median(ratios).toFixed(3)}   quartiles ${q(0.25).toFixed(3)}..${q(0.75).toFixed(3)}   range ${ratios[0].toFixed(3)}..${ratios[ratios.length - 1].toFixed(3)}`);
   }
   // How often the worker blocked (voluntary) or was preempted (involuntary): the latter is how often
-  // it came back to a core another process had used meanwhile.
+  // it came back to a core another thread or process had used meanwhile.
   console.log(`\nworker threads' context switches per connection (voluntary / involuntary)`);
   for (const t of targets) {
     console.log(`${t.key.padEnd(26)} ${(t.workerSwitches.voluntary / t.conns).toFixed(3)} / ${(t.workerSwitches.involuntary / t.conns).toFixed(3)}`);
@@ -134,8 +134,8 @@ async function main(): Promise<void> {
 }
 
 /** Context switches of the host's worker threads (worker_0, worker_1, ...) together. */
-function workerSwitches(pid: number): { voluntary: number; involuntary: number } {
-  const sum = { voluntary: 0, involuntary: 0 };
+function workerSwitches(pid: number): ContextSwitches {
+  const sum: ContextSwitches = { voluntary: 0, involuntary: 0 };
   for (const [name, c] of threadSwitches(pid)) {
     if (!name.startsWith("worker_")) continue;
     sum.voluntary += c.voluntary;
