@@ -55,7 +55,8 @@ export class Vm implements AbiHost {
   #contexts = new Map<number, Context>();
   #streams = new StreamTable();
   #nextContextId = 1;
-  #stack: Context[] = [];
+  /** The context of the innermost call into the module running now (undefined: none; the VM context then). */
+  #current: Context | undefined = undefined;
   #effectiveId = 0;
   #depth = 0;
   #afterCall: (() => void)[] = [];
@@ -106,19 +107,16 @@ export class Vm implements AbiHost {
       }
     }
     this.#allowed = INIT_ALLOWED; // a start section runs during instantiation
-    this.#stack.push(this.vmContext);
     try {
       const instance = new WebAssembly.Instance(this.module.module, imports);
       this.#exports = instance.exports as Record<string, any>;
       for (const [name, v] of Object.entries(this.#exports)) if (typeof v === "function") this.#fns.set(name, { name, fn: v as WasmFn, arity: (v as WasmFn).length });
       if (!this.#memory) this.#memory = Object.values(this.#exports).find((v) => v instanceof WebAssembly.Memory);
     } catch (e) {
-      this.#stack.pop();
       this.#allowed = null;
       this.fail(`Failed to create new Wasm instance: ${trapText(e)}`);
       return;
     }
-    this.#stack.pop();
     // cpp-host startVm: a reactor gets _initialize then main(0, 0) or __main_void(); a command gets
     // _start. All of it runs under the start-up allowlist.
     const calls: { name: string; args: number[] }[] = [];
@@ -223,8 +221,9 @@ export class Vm implements AbiHost {
     const fn = exp.fn;
     const name = exp.name;
     const savedEffective = this.#effectiveId;
+    const savedCurrent = this.#current;
     this.#effectiveId = 0;
-    this.#stack.push(ctx);
+    this.#current = ctx;
     this.#depth++;
     try {
       const trace = this.env.wasmLogLevel() === LogLevel.trace;
@@ -244,7 +243,7 @@ export class Vm implements AbiHost {
       this.fail(`Function: ${name} failed: ${trapText(e)}${backtrace(e, this.module.functionNames)}`);
       return undefined;
     } finally {
-      this.#stack.pop();
+      this.#current = savedCurrent;
       this.#effectiveId = savedEffective;
       this.#depth--;
       if (this.#depth === 0) this.#runAfterCall();
@@ -335,7 +334,7 @@ export class Vm implements AbiHost {
   }
 
   current(): AbiContext {
-    const top = this.#stack[this.#stack.length - 1] ?? this.vmContext;
+    const top = this.#current ?? this.vmContext;
     if (this.#effectiveId !== 0) {
       const eff = this.contextById(this.#effectiveId);
       if (eff) return eff;
