@@ -1,7 +1,7 @@
 // CPU affinity for benchmark processes: the proxy under test on CPUs of its own, the load client, the
-// upstream and the benchmark driver on the others, as proxies are benchmarked (and deployed) with
-// cores of their own. On a machine this small, three busy processes sharing every core make a
-// proxy's cost per connection depend on what ran on its core between two of its events.
+// upstream and the benchmark driver on the others. On a machine this small, three busy processes
+// sharing every core make a proxy's cost per connection depend on what ran on its core between two
+// of its events; pinned, that part is left out of the measurement.
 // Uses `taskset` (util-linux): Node has no affinity API.
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
