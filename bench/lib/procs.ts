@@ -99,41 +99,47 @@ export function processCpuMs(pid: number): number {
 // USER_HZ is 100 on every Linux ABI Node supports.
 const CLOCK_TICKS = 100;
 
+/**
+ * Calls `read(dir, name)` for every thread of a process (`dir`: /proc/<pid>/task/<tid>), skipping a
+ * thread that ends while it is read; thread names repeat (numbered V8 platform threads share one).
+ */
+function forEachThread(pid: number, read: (dir: string, name: string) => void): void {
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    const dir = `/proc/${pid}/task/${tid}`;
+    try {
+      read(dir, readFileSync(`${dir}/comm`, "utf8").trim());
+    } catch { /* thread ended */ }
+  }
+}
+
 /** CPU ms (user + system) per thread name of a process so far; numbered V8 platform threads share one name. */
 export function threadCpuMs(pid: number): Map<string, number> {
   const m = new Map<string, number>();
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      const st = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
-      const f = st.slice(st.lastIndexOf(")") + 2).split(" ");
-      const comm = readFileSync(`/proc/${pid}/task/${tid}/comm`, "utf8").trim();
-      m.set(comm, (m.get(comm) ?? 0) + ((Number(f[11]) + Number(f[12])) * 1000) / CLOCK_TICKS);
-    } catch { /* thread ended */ }
-  }
+  forEachThread(pid, (dir, name) => {
+    const st = readFileSync(`${dir}/stat`, "utf8");
+    const f = st.slice(st.lastIndexOf(")") + 2).split(" ");
+    m.set(name, (m.get(name) ?? 0) + ((Number(f[11]) + Number(f[12])) * 1000) / CLOCK_TICKS);
+  });
   return m;
 }
 
 export interface ContextSwitches { voluntary: number; involuntary: number }
 
 /**
- * Context switches so far per thread name of a process (numbered V8 platform threads share one
- * name): voluntary = the thread blocked (epoll_wait, a lock), involuntary = it was preempted, e.g.
- * by another process wanting its core. From /proc/<pid>/task/<tid>/status.
+ * Context switches so far per thread name of a process: voluntary = the thread blocked (epoll_wait,
+ * a lock), involuntary = it was preempted by another thread or process wanting its core.
  */
 export function threadSwitches(pid: number): Map<string, ContextSwitches> {
   const m = new Map<string, ContextSwitches>();
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      const st = readFileSync(`/proc/${pid}/task/${tid}/status`, "utf8");
-      const comm = readFileSync(`/proc/${pid}/task/${tid}/comm`, "utf8").trim();
-      const vol = /^voluntary_ctxt_switches:\s+(\d+)/m.exec(st);
-      const inv = /^nonvoluntary_ctxt_switches:\s+(\d+)/m.exec(st);
-      if (!vol || !inv) continue;
-      const acc = m.get(comm) ?? { voluntary: 0, involuntary: 0 };
-      acc.voluntary += Number(vol[1]);
-      acc.involuntary += Number(inv[1]);
-      m.set(comm, acc);
-    } catch { /* thread ended */ }
-  }
+  forEachThread(pid, (dir, name) => {
+    const st = readFileSync(`${dir}/status`, "utf8");
+    const vol = /^voluntary_ctxt_switches:\s+(\d+)/m.exec(st);
+    const inv = /^nonvoluntary_ctxt_switches:\s+(\d+)/m.exec(st);
+    if (!vol || !inv) return;
+    const acc = m.get(name) ?? { voluntary: 0, involuntary: 0 };
+    acc.voluntary += Number(vol[1]);
+    acc.involuntary += Number(inv[1]);
+    m.set(name, acc);
+  });
   return m;
 }
