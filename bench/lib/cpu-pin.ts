@@ -7,9 +7,9 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 
 export interface PinSpec {
-  /** CPUs for the proxies under test (taskset list syntax, e.g. "0" or "0-1"). */
+  /** CPU numbers for the proxies under test. */
   proxy: number[];
-  /** CPUs for everything else this run starts (driver, load clients, upstream). */
+  /** CPU numbers for everything else this run starts (driver, load clients, upstream). */
   rest: number[];
 }
 
